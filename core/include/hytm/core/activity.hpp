@@ -1,0 +1,82 @@
+// activity.hpp: one word per thread saying whether, and how far, the thread
+// is inside a software-visible transaction.
+//
+// Two waits in hytm are built on these words, and nothing else:
+//   - the serial path *drains*: after taking the serial lock it waits until
+//     every slot is idle (no software or emulated transaction is running);
+//   - a software writer *quiesces* after its commit: it waits until every
+//     transaction that was running when it committed has either finished or
+//     revalidated (and so can no longer act on what the commit unlinked).
+//     That makes privatization safe and lets frees be reclaimed right after.
+//
+// Slot word layout (64 bits):
+//     0                       idle
+//     (progress << 1) | 1     active; progress grows at every enter() and
+//                             every successful revalidation (advance())
+// A waiter that saw an odd word w is released as soon as the word differs
+// from w: the owner then either left, or revalidated after the waiter's
+// commit, or started anew after it.
+//
+// Slots are never freed: a thread that exits gives its slot back for reuse,
+// so the registry is a list that only grows, and walking it needs no lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "hytm/core/platform.hpp"
+
+namespace hytm {
+
+struct alignas(cache_line) activity_slot {
+  std::atomic<std::uint64_t> word{0};
+  std::atomic<bool> claimed{false};
+  activity_slot* next = nullptr;  // written once, before the slot is published
+  std::uint64_t progress = 0;     // owner only
+
+  // (A1) seq_cst store: it is one half of a Dekker handshake with the serial
+  // lock.  The owner then loads the serial lock word (seq_cst, (A2) in
+  // serial_lock.hpp); the serial path stores the lock word and then loads
+  // this slot (both seq_cst).  In the single total order at least one side
+  // sees the other, so they never both proceed.
+  void enter() noexcept {
+    ++progress;
+    word.store((progress << 1) | 1, std::memory_order_seq_cst);
+  }
+  // (A3) release: whatever the owner read before revalidating happens-before
+  // the waiter's acquire load that sees the new word, so a privatizer's plain
+  // writes after the wait cannot race with those reads.
+  void advance() noexcept {
+    ++progress;
+    word.store((progress << 1) | 1, std::memory_order_release);
+  }
+  // (A4) release, for the same reason as (A3), and so that the serial path,
+  // whose drain load acquires the 0, sees every effect of the transaction.
+  void leave() noexcept { word.store(0, std::memory_order_release); }
+  bool active() const noexcept { return word.load(std::memory_order_relaxed) & 1; }
+};
+
+class activity_registry {
+ public:
+  // A slot for the calling thread (reused where one was given back).
+  activity_slot* claim();
+  void give_back(activity_slot* s) noexcept;
+
+  // Waits until every slot but `self` is idle.  Pairs (seq_cst) with (A1).
+  void drain(const activity_slot* self) const noexcept;
+  // Waits until every slot but `self` that is active now has advanced or
+  // left.  Acquire loads pair with (A3)/(A4).
+  void quiesce(const activity_slot* self) const noexcept;
+
+  template <class F>
+  void for_each(F&& f) const {
+    for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next) f(*s);
+  }
+
+ private:
+  std::atomic<activity_slot*> head_{nullptr};
+};
+
+HYTM_API activity_registry& activity() noexcept;
+
+}  // namespace hytm

@@ -1,0 +1,30 @@
+// env.hpp: validated configuration from environment variables.
+//
+// A bad value is a user error that must not be guessed around: it prints the
+// variable, the value and what is allowed, and ends the process with exit
+// status 2 before any transaction runs.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace hytm::env {
+
+// The value of `name`, which must be one of `allowed`; `fallback` if unset or
+// empty.  Returns the index into `allowed`.
+std::size_t choice(const char* name, std::initializer_list<std::string_view> allowed,
+                   std::size_t fallback);
+
+// An unsigned integer in [lo, hi]; `fallback` if unset or empty.
+std::uint64_t integer(const char* name, std::uint64_t lo, std::uint64_t hi,
+                      std::uint64_t fallback);
+
+// The raw value, or "" if unset.
+std::string raw(const char* name);
+
+// Prints "hytm: NAME=VALUE is not valid: WHY" and exits with status 2.
+[[noreturn]] void reject(const char* name, std::string_view value, std::string_view why);
+
+}  // namespace hytm::env

@@ -1,0 +1,63 @@
+// serial_lock.hpp: the lock of the serial irrevocable path.
+//
+// A transaction on the serial path takes this lock, waits until no other
+// transaction runs, then runs alone: it cannot conflict, so it may do I/O.
+//
+// Invariants (relied on by hybrid/ and argued in docs/protocol.md):
+//  (S1) word_ != 0 exactly while one thread owns the serial path or is
+//       acquiring it; owners are serialized by the CAS in lock().
+//  (S2) No hardware transaction commits while word_ != 0.  Every hardware
+//       transaction loads word_ right after xbegin (its subscription) and
+//       aborts if it is set; the store that sets it is a write to a line in
+//       the read set of every hardware transaction already running, so they
+//       all abort.  The lemming rule: a thread waits until word_ == 0 before
+//       it calls xbegin again (wait_until_free()).
+//  (S3) No software (or emulated) transaction is active while the owner
+//       runs.  A software transaction enters its activity slot (seq_cst,
+//       (A1) in core/activity.hpp) and then loads word_ (seq_cst, (A2)); if
+//       set, it leaves and waits.  lock() sets word_ (seq_cst CAS) and then
+//       drains every slot (seq_cst loads).  By the single total order of
+//       seq_cst operations, either the transaction sees word_ set and backs
+//       out, or the drain sees its slot active and waits for it to leave.
+//  (S4) unlock() is a release store, and every path that starts after it
+//       acquires word_ == 0 (subscription or (A2)), so all of the serial
+//       transaction's plain writes happen-before anything that follows.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "hytm/core/activity.hpp"
+#include "hytm/core/backoff.hpp"
+#include "hytm/core/platform.hpp"
+
+namespace hytm {
+
+class alignas(cache_line) serial_lock {
+ public:
+  // Takes the lock and drains every software transaction but `self`'s.
+  void lock(const activity_slot* self) noexcept;
+  void unlock() noexcept { word_.store(0, std::memory_order_release); }  // (S4)
+
+  // For the hardware subscription (S2): a relaxed load suffices inside an
+  // RTM region, where the hardware orders it and tracks the line.
+  bool held_relaxed() const noexcept { return word_.load(std::memory_order_relaxed) != 0; }
+  // (A2): the software side of the Dekker handshake (S3).
+  bool held_for_software() const noexcept { return word_.load(std::memory_order_seq_cst) != 0; }
+  // Acquire: pairs with unlock() (S4).
+  void wait_until_free() const noexcept {
+    spin_until([&] { return word_.load(std::memory_order_acquire) == 0; });
+  }
+  // The lock word's address, for tools that model hardware conflicts.
+  const void* address() const noexcept { return &word_; }
+
+ private:
+  std::atomic<std::uint32_t> word_{0};
+  char pad_[cache_line - sizeof(std::atomic<std::uint32_t>)] = {};
+};
+static_assert(sizeof(serial_lock) == cache_line, "the serial lock shares its line with nothing");
+
+// The process's one serial lock (in libhytm.so, so one per process).
+extern HYTM_API serial_lock g_serial_lock;
+
+}  // namespace hytm

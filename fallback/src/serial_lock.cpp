@@ -1,0 +1,21 @@
+#include "hytm/fallback/serial_lock.hpp"
+
+namespace hytm {
+
+serial_lock g_serial_lock;
+
+void serial_lock::lock(const activity_slot* self) noexcept {
+  backoff b;
+  for (;;) {
+    std::uint32_t expected = 0;
+    // seq_cst: (S3) needs this store in the single total order before the
+    // drain's loads.
+    if (word_.load(std::memory_order_relaxed) == 0 &&
+        word_.compare_exchange_weak(expected, 1, std::memory_order_seq_cst))
+      break;
+    b.pause();
+  }
+  activity().drain(self);
+}
+
+}  // namespace hytm

@@ -1,0 +1,53 @@
+// config.hpp: what the engine was told to do, read once at start-up from the
+// environment (validated: see core/env.hpp) and, in tests only, changed
+// through hytm/testing.hpp while no transaction runs.
+//
+//   HYTM_HTM=auto|off|force        hardware path: by CPUID / never / always
+//                                  (force: for valgrind, where xbegin aborts)
+//   HYTM_HTM_RETRIES=N             hardware attempts per transaction (0-1000)
+//   HYTM_STM=norec|off             software path algorithm, or none
+//   HYTM_STM_RETRIES=N             software aborts before serial (0-1000000)
+//   HYTM_STATS=off|text|json|json:PATH   statistics at exit
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "hytm/core/platform.hpp"
+
+namespace hytm {
+
+enum class htm_mode : std::uint8_t {
+  off,       // no hardware attempts
+  rtm,       // real RTM, chosen by CPUID
+  forced,    // real RTM instructions without the CPUID check
+  scripted,  // tests: xbegin's statuses come from a script (hytm/testing.hpp)
+};
+
+enum class stm_algorithm : std::uint8_t { off, norec };
+
+struct engine_config {
+  htm_mode htm = htm_mode::off;
+  stm_algorithm stm = stm_algorithm::norec;
+  std::uint32_t htm_retries = 8;
+  std::uint32_t stm_retries = 64;
+  // Hardware transactions may run, so software ones must announce
+  // themselves ((H1) in docs/protocol.md).
+  bool hardware_possible() const noexcept { return htm != htm_mode::off; }
+};
+
+// Written before main() (or by the testing API when quiescent), read
+// everywhere without synchronization.
+extern HYTM_API engine_config g_config;
+
+// Names for statistics and messages.
+HYTM_API const char* name(htm_mode m) noexcept;
+HYTM_API const char* name(stm_algorithm a) noexcept;
+
+namespace detail {
+// Reads the environment; exits with a message on a bad value.  Runs from a
+// constructor in libhytm.so, before main().
+void configure_from_environment();
+}  // namespace detail
+
+}  // namespace hytm

@@ -1,0 +1,261 @@
+// run.hpp: one transaction, from its first attempt to its commit.
+//
+// The loop asks the policy (policy.hpp) for a path, runs one attempt on it,
+// and either returns the body's value or asks again.  Each attempt function
+// leaves the thread context as it found it (depth 0, logs empty), whatever
+// happens, so the next attempt starts clean.
+#pragma once
+
+#include <optional>
+#include <source_location>
+#include <type_traits>
+#include <utility>
+
+#include "hytm/htm/rtm.hpp"
+#include "hytm/hybrid/policy.hpp"
+#include "hytm/hybrid/protocol.hpp"
+#include "hytm/hybrid/tx.hpp"
+
+namespace hytm::detail {
+
+// Cycle counter for the time spent in attempts (converted at report time).
+inline std::uint64_t ticks() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_ia32_rdtsc();
+#else
+  return 0;
+#endif
+}
+
+template <class F>
+using result_t = std::decay_t<std::invoke_result_t<F&, serial_tx&>>;
+
+template <class F>
+consteval bool check_body() {
+  static_assert(std::is_invocable_v<F&, htm_tx&> && std::is_invocable_v<F&, stm_tx&> &&
+                    std::is_invocable_v<F&, serial_tx&>,
+                "a transaction body is a callable taking `auto& tx`");
+  static_assert(!noexcept(std::declval<F&>()(std::declval<stm_tx&>())),
+                "a transaction body must not be noexcept: aborts leave it by exception");
+  static_assert(std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, stm_tx&>>> &&
+                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, htm_tx&>>>,
+                "a transaction body must return the same type on every path");
+  return true;
+}
+
+template <class R>
+struct result_slot {
+  std::optional<R> v;
+  template <class F, class Tx>
+  void run(F& f, Tx& tx) {
+    v.emplace(f(tx));
+  }
+  R take() { return std::move(*v); }
+};
+template <>
+struct result_slot<void> {
+  template <class F, class Tx>
+  void run(F& f, Tx& tx) {
+    f(tx);
+  }
+  void take() noexcept {}
+};
+
+// Out of line, in libhytm.so.
+HYTM_API site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line,
+                               std::uint32_t column, const char* file, const char* function);
+HYTM_API void commit_epilogue(thread_ctx& ctx, bool quiesce);
+HYTM_API void abort_epilogue(thread_ctx& ctx) noexcept;
+HYTM_API void stm_committed(thread_ctx& ctx, std::uint64_t t0);
+HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
+HYTM_API void serial_committed(thread_ctx& ctx, std::uint64_t t0);
+HYTM_API unsigned scripted_status() noexcept;
+
+inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
+  auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(loc.file_name()) ^ loc.line() * 31u ^
+                       loc.column()) & 63];
+  if (HYTM_LIKELY(e.key == loc.file_name() && e.line == loc.line() && e.column == loc.column()))
+    return *e.site;
+  return site_slow(ctx, loc.file_name(), loc.line(), loc.column(), loc.file_name(),
+                   loc.function_name());
+}
+inline site_local& site_for(thread_ctx& ctx, const site& s) {
+  auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(s.name()) >> 3) & 63];
+  if (HYTM_LIKELY(e.key == s.name() && e.line == 0 && e.column == ~0u)) return *e.site;
+  return site_slow(ctx, s.name(), 0, ~0u, nullptr, nullptr);
+}
+
+// A hardware attempt.  Returns htm::started if it committed, else the abort
+// status.  The hardware restores memory, including ctx, on abort.
+template <class F, class R>
+unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx) {
+  if (HYTM_UNLIKELY(g_config.htm == htm_mode::scripted)) {
+    const unsigned s = scripted_status();
+    if (s != htm::started) return s;
+    // A scripted start runs the body for real, outside any region (tests
+    // run it on one thread); an abort the body asks for comes back as the
+    // explicit status real RTM would give.
+    ctx.scripted = true;
+    ctx.depth = 1;
+    ctx.path = path_kind::htm;
+    htm_tx tx(ctx);
+    ctx.tx = &tx;
+    unsigned st = htm::started;
+    try {
+      out.run(body, tx);
+    } catch (const tx_abort&) {
+      st = htm::abort_status::explicit_with(static_cast<htm::abort_code>(ctx.scripted_abort)).raw;
+    } catch (...) {
+      st = htm::abort_status::explicit_with(htm::abort_code::exception).raw;
+    }
+    ctx.scripted = false;
+    ctx.depth = 0;
+    ctx.saw_software = false;
+    if (st != htm::started) abort_epilogue(ctx);
+    return st;
+  }
+  const unsigned s = htm::begin();
+  if (s != htm::started) return s;
+  // (H2): subscribe to the serial lock and to the software commit lock.
+  if (g_serial_lock.held_relaxed()) htm::abort<htm::abort_code::serial_lock>();
+  if (stm::g_norec.seq.load(std::memory_order_relaxed) & 1)
+    htm::abort<htm::abort_code::stm_writer>();
+  ctx.depth = 1;
+  ctx.path = path_kind::htm;
+  ctx.saw_software = false;
+  htm_tx tx(ctx);
+  ctx.tx = &tx;
+  try {
+    out.run(body, tx);
+  } catch (...) {
+    htm::abort<htm::abort_code::exception>();
+  }
+  // (H3): announce the commit to software transactions, if any run.
+  if (g_hybrid.software.load(std::memory_order_relaxed) != 0) {
+    stm::g_norec.external.fetch_add(1, std::memory_order_relaxed);
+    ctx.saw_software = true;
+  }
+  htm::end();
+  ctx.depth = 0;
+  return htm::started;
+}
+
+// A software attempt.  True: committed.  False: `next` says where to go.
+template <class F, class R>
+bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
+             path_kind& next) {
+  ctx.site->counters[ctr::stm_starts].add();
+  const std::uint64_t t0 = ticks();
+  software_enter(ctx);
+  ctx.stm.start(ctx.slot, ctx.site->rec->id);
+  ctx.depth = 1;
+  ctx.path = path_kind::stm;
+  ctx.want_serial = false;
+  ctx.restart_asked = false;
+  stm_tx tx(ctx);
+  ctx.tx = &tx;
+  try {
+    out.run(body, tx);
+    if (ctx.stm.commit()) {
+      stm_committed(ctx, t0);
+      return true;
+    }
+  } catch (const tx_abort&) {
+  } catch (...) {
+    // A user exception escapes only from a consistent state: if the
+    // attempt was doomed (an abort swallowed by the body) it runs again.
+    if (!ctx.stm.doomed() && ctx.stm.validate()) {
+      stm_aborted(ctx, t0);
+      ctx.site->counters[ctr::exceptions].add();
+      throw;
+    }
+  }
+  const stm::abort_reason why = ctx.stm.last_abort();
+  const bool serial = ctx.want_serial;
+  stm_aborted(ctx, t0);
+  next = serial ? pol.to_serial(ctr::fb_irrevocable) : pol.after_stm_abort(why);
+  return false;
+}
+
+// A serial attempt: alone, cannot conflict.  False only after restart().
+template <class F, class R>
+bool run_serial(F& body, result_slot<R>& out, thread_ctx& ctx) {
+  ctx.site->counters[ctr::serial_starts].add();
+  const std::uint64_t t0 = ticks();
+  g_serial_lock.lock(ctx.slot);
+  ctx.depth = 1;
+  ctx.path = path_kind::serial;
+  ctx.restart_asked = false;
+  serial_tx tx(ctx);
+  ctx.tx = &tx;
+  auto roll_back = [&] {
+    ctx.undo.rollback();
+    ctx.depth = 0;
+    abort_epilogue(ctx);
+    g_serial_lock.unlock();
+    ctx.site->counters[ctr::serial_rollbacks].add();
+    ctx.site->counters[ctr::ns_aborted].add(ticks() - t0);
+  };
+  try {
+    out.run(body, tx);
+  } catch (const tx_abort&) {
+  } catch (...) {
+    roll_back();
+    ctx.site->counters[ctr::exceptions].add();
+    throw;
+  }
+  if (ctx.restart_asked) {
+    roll_back();
+    std::this_thread::yield();  // let the others change what it waits for
+    return false;
+  }
+  serial_committed(ctx, t0);
+  return true;
+}
+
+template <class F>
+result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
+  using R = result_t<F>;
+  result_slot<R> out;
+  ctx.site = &site;
+  attempt_policy pol(ctx, site);
+  path_kind p = pol.first();
+  for (;;) {
+    switch (p) {
+      case path_kind::htm: {
+        site.counters[ctr::htm_starts].add();
+        const std::uint64_t t0 = ticks();
+        const unsigned s = run_htm(body, out, ctx);
+        if (s == htm::started) {
+          site.counters[ctr::htm_commits].add();
+          site.counters[ctr::ns_committed].add(ticks() - t0);
+          pol.htm_committed();
+          commit_epilogue(ctx, ctx.saw_software);
+          return out.take();
+        }
+        site.counters[ctr::ns_aborted].add(ticks() - t0);
+        p = pol.after_htm_abort(htm::abort_status{s});
+        break;
+      }
+      case path_kind::stm:
+        if (run_stm(body, out, ctx, pol, p)) return out.take();
+        break;
+      case path_kind::serial:
+        if (run_serial(body, out, ctx)) return out.take();
+        break;
+    }
+  }
+}
+
+// A transaction inside a transaction joins it (flattened nesting).
+template <class F>
+result_t<F> nested(F& body, thread_ctx& ctx) {
+  switch (ctx.path) {
+    case path_kind::htm: return static_cast<result_t<F>>(body(*static_cast<htm_tx*>(ctx.tx)));
+    case path_kind::stm: return static_cast<result_t<F>>(body(*static_cast<stm_tx*>(ctx.tx)));
+    case path_kind::serial: break;
+  }
+  return static_cast<result_t<F>>(body(*static_cast<serial_tx*>(ctx.tx)));
+}
+
+}  // namespace hytm::detail

@@ -1,0 +1,139 @@
+/*
+ * hytm.h: the C interface to hytm, for language runtimes and C programs.
+ *
+ * Two ways to run a transaction:
+ *
+ *   1. A function:
+ *
+ *        static void transfer(hytm_tx *tx, void *arg) {
+ *            struct transfer_args *a = arg;
+ *            int64_t f = (int64_t)hytm_load_u64(tx, &a->from->balance);
+ *            hytm_store_u64(tx, &a->from->balance, (uint64_t)(f - a->amount));
+ *            ...
+ *        }
+ *        hytm_atomic(transfer, &args);
+ *
+ *   2. A block, the way block-structured C TM code is written:
+ *
+ *        HYTM_BEGIN(tx) {
+ *            uint64_t v = hytm_load_u64(tx, &counter);
+ *            hytm_store_u64(tx, &counter, v + 1);
+ *        } HYTM_END(tx);
+ *
+ * Every path (hardware, software, serial) is available to both forms; loads
+ * and stores pick their path at run time.
+ *
+ * Restarts.  A transaction that must run again (a conflict, hytm_restart(), a
+ * move to the serial path) resumes at its restart point: for the block form,
+ * the sigsetjmp() inside HYTM_BEGIN, which is in *your* frame; for the function
+ * form, a point inside hytm_atomic().  Consequences you must respect:
+ *   - Local variables of the enclosing function that are modified inside the
+ *     block have indeterminate values after a restart unless they are declared
+ *     `volatile` (C11 7.13.2.1).  Keep block-local state inside the block.
+ *   - Do not `return`, `break` or `goto` out of a block: leave it through
+ *     HYTM_END only.
+ *   - Never call code that throws C++ exceptions from a transaction body in
+ *     C: a restart does not unwind C++ frames.
+ *   - The restart does not save or restore the signal mask (sigsetjmp(env, 0)):
+ *     saving it is a system call, which would abort a hardware transaction.
+ *
+ * Memory written by hytm_store_* is shared data: touch it outside
+ * transactions only when no transaction can run concurrently on it (see
+ * docs/memory-model.md: privatization and publication).
+ */
+#ifndef HYTM_HYTM_H
+#define HYTM_HYTM_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define HYTM_C_API __attribute__((visibility("default")))
+#define HYTM_C_NORETURN __attribute__((noreturn))
+#else
+#define HYTM_C_API
+#define HYTM_C_NORETURN
+#endif
+
+/* One transaction in flight on this thread.  Opaque; valid only inside the
+ * body or block that received it. */
+typedef struct hytm_tx hytm_tx;
+
+typedef void (*hytm_body_fn)(hytm_tx *tx, void *arg);
+typedef void (*hytm_handler_fn)(void *arg);
+
+/* Runs body(tx, arg) as one transaction.  Nested calls are flattened into
+ * the enclosing transaction. */
+HYTM_C_API void hytm_atomic(hytm_body_fn body, void *arg);
+/* The same, counted under the call site `name` (a string that lives as long
+ * as the program; sites with equal contents are one site). */
+HYTM_C_API void hytm_atomic_named(const char *name, hytm_body_fn body, void *arg);
+
+/* Loads and stores of shared data.  Addresses must be naturally aligned for
+ * the fixed-size forms; the _bytes forms take any address and length. */
+HYTM_C_API uint8_t hytm_load_u8(hytm_tx *tx, const uint8_t *addr);
+HYTM_C_API uint16_t hytm_load_u16(hytm_tx *tx, const uint16_t *addr);
+HYTM_C_API uint32_t hytm_load_u32(hytm_tx *tx, const uint32_t *addr);
+HYTM_C_API uint64_t hytm_load_u64(hytm_tx *tx, const uint64_t *addr);
+HYTM_C_API void *hytm_load_ptr(hytm_tx *tx, void *const *addr);
+HYTM_C_API void hytm_load_bytes(hytm_tx *tx, void *dst, const void *src, size_t n);
+
+HYTM_C_API void hytm_store_u8(hytm_tx *tx, uint8_t *addr, uint8_t value);
+HYTM_C_API void hytm_store_u16(hytm_tx *tx, uint16_t *addr, uint16_t value);
+HYTM_C_API void hytm_store_u32(hytm_tx *tx, uint32_t *addr, uint32_t value);
+HYTM_C_API void hytm_store_u64(hytm_tx *tx, uint64_t *addr, uint64_t value);
+HYTM_C_API void hytm_store_ptr(hytm_tx *tx, void **addr, void *value);
+HYTM_C_API void hytm_store_bytes(hytm_tx *tx, void *dst, const void *src, size_t n);
+
+/* Memory: an allocation is released if the transaction aborts; a free takes
+ * effect after commit, once no transaction can still read the memory. */
+HYTM_C_API void *hytm_malloc(hytm_tx *tx, size_t size);
+HYTM_C_API void hytm_free(hytm_tx *tx, void *ptr);
+
+/* Control. */
+HYTM_C_API void hytm_irrevocable(hytm_tx *tx); /* re-run serially before I/O */
+HYTM_C_API HYTM_C_NORETURN void hytm_restart(hytm_tx *tx);
+HYTM_C_API void hytm_on_commit(hytm_tx *tx, hytm_handler_fn fn, void *arg);
+HYTM_C_API void hytm_on_abort(hytm_tx *tx, hytm_handler_fn fn, void *arg);
+/* Which path this attempt runs on: "htm", "emulated", "stm" or "serial". */
+HYTM_C_API const char *hytm_path_name(const hytm_tx *tx);
+/* Nonzero inside a transaction on this thread. */
+HYTM_C_API int hytm_in_transaction(void);
+
+/* Statistics as JSON (the same document as hytm::stats_json()).  The string
+ * is allocated with malloc: release it with free(). */
+HYTM_C_API char *hytm_stats_json(void);
+HYTM_C_API void hytm_reset_stats(void);
+
+/* The block form.  The restart point is the sigsetjmp() in the caller's
+ * frame; hytm_block_attempt() starts (or restarts) an attempt on the path the
+ * policy picks, hytm_block_commit() commits it or jumps back to restart.
+ * Internal entry points: use the macros. */
+HYTM_C_API hytm_tx *hytm_block_enter(const char *site);
+HYTM_C_API sigjmp_buf *hytm_block_jmpbuf(hytm_tx *tx);
+HYTM_C_API void hytm_block_attempt(hytm_tx *tx);
+HYTM_C_API void hytm_block_commit(hytm_tx *tx);
+
+#define HYTM_BEGIN_NAMED(tx, name)                                   \
+    do {                                                             \
+        hytm_tx *tx = hytm_block_enter(name);                        \
+        (void)sigsetjmp(*hytm_block_jmpbuf(tx), 0);                  \
+        hytm_block_attempt(tx);                                      \
+        {
+#define HYTM_BEGIN(tx) HYTM_BEGIN_NAMED(tx, __FILE__ ":" HYTM_C_STR_(__LINE__))
+#define HYTM_END(tx)                                                 \
+        }                                                            \
+        hytm_block_commit(tx);                                       \
+    } while (0)
+#define HYTM_C_STR2_(x) #x
+#define HYTM_C_STR_(x) HYTM_C_STR2_(x)
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HYTM_HYTM_H */

@@ -1,0 +1,34 @@
+// testing.hpp: switches for hytm's own tests.  Not for production code.
+//
+// Each call changes engine-wide settings and must be made while no
+// transaction runs on any thread.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+
+#include "hytm/core/platform.hpp"
+#include "hytm/hybrid/config.hpp"
+
+namespace hytm::testing {
+
+// Every configuration a conformance test runs under.
+struct mode {
+  htm_mode htm;
+  stm_algorithm stm;
+  std::uint32_t htm_retries = 8;
+  std::uint32_t stm_retries = 64;
+};
+HYTM_API void set_mode(const mode& m);
+HYTM_API mode current_mode();
+
+// Scripted hardware path: each xbegin takes the next status from the
+// script (htm::started runs the body, unprotected, on this thread); when the
+// script is empty, xbegin returns status 0 ("other").
+HYTM_API void script_htm(std::initializer_list<unsigned> statuses);
+HYTM_API std::size_t script_left();
+
+// Restores the configuration the environment gave at start-up.
+HYTM_API void restore_environment_mode();
+
+}  // namespace hytm::testing

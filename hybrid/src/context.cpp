@@ -1,0 +1,161 @@
+// Thread contexts and call-site records: created on first use, never freed.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "hytm/hybrid/protocol.hpp"
+#include "hytm/hybrid/run.hpp"
+#include "hytm/hybrid/sites.hpp"
+
+namespace hytm {
+
+hybrid_globals g_hybrid;
+
+const char* name(path_kind p) noexcept {
+  switch (p) {
+    case path_kind::htm: return "htm";
+    case path_kind::stm: return "stm";
+    case path_kind::serial: return "serial";
+  }
+  return "?";
+}
+
+namespace {
+
+std::atomic<thread_ctx*> g_ctx_head{nullptr};
+
+thread_ctx* claim_ctx() {
+  for (thread_ctx* c = g_ctx_head.load(std::memory_order_acquire); c; c = c->next) {
+    bool expected = false;
+    if (!c->claimed.load(std::memory_order_relaxed) &&
+        c->claimed.compare_exchange_strong(expected, true, std::memory_order_acquire))
+      return c;
+  }
+  auto* c = new thread_ctx;
+  c->claimed.store(true, std::memory_order_relaxed);
+  c->rng = xorshift(reinterpret_cast<std::uintptr_t>(c) * 0x9E3779B97F4A7C15ull);
+  c->next = g_ctx_head.load(std::memory_order_relaxed);
+  // Release: a walker that sees the new head sees the context initialized.
+  while (!g_ctx_head.compare_exchange_weak(c->next, c, std::memory_order_release,
+                                           std::memory_order_relaxed)) {
+  }
+  return c;
+}
+
+struct ctx_holder {
+  thread_ctx* ctx = nullptr;
+  ~ctx_holder() {
+    if (!ctx) return;
+    activity().give_back(ctx->slot);
+    ctx->slot = nullptr;
+    // Release: the thread that adopts it starts after our last write.
+    ctx->claimed.store(false, std::memory_order_release);
+  }
+};
+thread_local ctx_holder t_ctx;
+
+struct site_registry {
+  std::mutex m;
+  std::unordered_map<std::string, site_record*> by_key;
+  std::vector<site_record*> by_id;
+};
+site_registry& sites() {
+  static auto* r = new site_registry;  // never destroyed: threads may outlive statics
+  return *r;
+}
+
+}  // namespace
+
+thread_ctx& current_ctx() {
+  if (HYTM_LIKELY(t_ctx.ctx != nullptr)) return *t_ctx.ctx;
+  thread_ctx* c = claim_ctx();
+  c->slot = activity().claim();
+  t_ctx.ctx = c;
+  return *c;
+}
+
+thread_ctx* first_ctx() noexcept { return g_ctx_head.load(std::memory_order_acquire); }
+
+std::vector<const site_record*> all_sites() {
+  auto& r = sites();
+  std::lock_guard g(r.m);
+  return {r.by_id.begin(), r.by_id.end()};
+}
+
+const site_record* site_by_id(std::uint32_t id) {
+  auto& r = sites();
+  std::lock_guard g(r.m);
+  return id < r.by_id.size() ? r.by_id[id] : nullptr;
+}
+
+namespace detail {
+
+static const site_record* intern(const void* key, std::uint32_t line, std::uint32_t column,
+                                 const char* file, const char* function) {
+  std::string k;
+  if (file) {
+    k = std::string(file) + ":" + std::to_string(line) + ":" + std::to_string(column);
+  } else {
+    k = "name:";
+    k += static_cast<const char*>(key);
+  }
+  auto& r = sites();
+  std::lock_guard g(r.m);
+  auto it = r.by_key.find(k);
+  if (it != r.by_key.end()) return it->second;
+  auto* rec = new site_record;
+  rec->id = static_cast<std::uint32_t>(r.by_id.size());
+  if (file) {
+    std::string f = file;
+    if (auto slash = f.find_last_of('/'); slash != std::string::npos) f = f.substr(slash + 1);
+    rec->name = f + ":" + std::to_string(line);
+    rec->file = file;
+    rec->line = line;
+    rec->function = function ? function : "";
+  } else {
+    rec->name = static_cast<const char*>(key);
+  }
+  r.by_id.push_back(rec);
+  r.by_key.emplace(std::move(k), rec);
+  return rec;
+}
+
+site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std::uint32_t column,
+                      const char* file, const char* function) {
+  const site_record* rec = intern(key, line, column, file, function);
+  site_local* s = rec->id < ctx.sites.size() ? ctx.sites[rec->id] : nullptr;
+  if (!s) {
+    auto fresh = std::make_unique<site_local>();
+    fresh->rec = rec;
+    std::lock_guard g(ctx.sites_mutex);
+    if (ctx.sites.size() <= rec->id) ctx.sites.resize(rec->id + 1, nullptr);
+    s = ctx.sites[rec->id] = fresh.release();
+  }
+  std::size_t slot;
+  if (file)
+    slot = (reinterpret_cast<std::uintptr_t>(key) ^ line * 31u ^ column) & 63;
+  else
+    slot = (reinterpret_cast<std::uintptr_t>(key) >> 3) & 63;
+  ctx.cache[slot] = {key, file ? line : 0, file ? column : ~0u, s};
+  return *s;
+}
+
+void throw_abort() { throw tx_abort{}; }
+
+void misuse(const char* what) {
+  std::fprintf(stderr, "hytm: misuse: %s\n", what);
+  std::abort();
+}
+
+void* tx_allocate(std::size_t size, std::size_t align) {
+  void* p = align <= alignof(std::max_align_t)
+                ? std::malloc(size ? size : 1)
+                : std::aligned_alloc(align, (size + align - 1) / align * align);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+}  // namespace detail
+}  // namespace hytm

@@ -1,0 +1,170 @@
+// What happens after an attempt: statistics, memory, handlers.  Out of line
+// so that the inlined attempt loop stays small.
+#include <algorithm>
+#include <deque>
+#include <mutex>
+
+#include "hytm/hybrid/protocol.hpp"
+#include "hytm/hybrid/run.hpp"
+
+namespace hytm::detail {
+
+namespace {
+
+// One sampled transaction in this many has its footprint measured: counting
+// distinct lines sorts the logs, which costs more than a small transaction.
+constexpr std::uint64_t footprint_sample = 16;
+
+void record_footprint(thread_ctx& ctx, footprint which, auto&& fill) {
+  auto& v = ctx.scratch;
+  v.clear();
+  fill(v);
+  std::sort(v.begin(), v.end());
+  const auto lines = static_cast<std::uint64_t>(std::unique(v.begin(), v.end()) - v.begin());
+  ctx.site->counters.fp[static_cast<std::size_t>(which)][footprint_bucket(lines)].add();
+}
+
+template <class V>
+void run_handlers(V& handlers) {
+  if (handlers.empty()) return;
+  // Moved out first: a handler may run a transaction of its own.
+  V mine;
+  mine.swap(handlers);
+  for (auto& h : mine) h();
+}
+
+}  // namespace
+
+void commit_epilogue(thread_ctx& ctx, bool quiesce) {
+  ctx.allocs.clear();  // now owned by the data they were linked into
+  if (quiesce || !ctx.frees.empty()) {
+    // Privatization and reclamation: wait until every software transaction
+    // that might have seen the old state has finished or revalidated
+    // (core/activity.hpp).
+    if (quiesce) activity().quiesce(ctx.slot);
+    for (const deferred_free& f : ctx.frees) {
+      if (f.destroy) f.destroy(f.ptr);
+      std::free(f.ptr);
+    }
+    ctx.frees.clear();
+  }
+  ctx.on_abort.clear();
+  run_handlers(ctx.on_commit);
+}
+
+void abort_epilogue(thread_ctx& ctx) noexcept {
+  for (void* p : ctx.allocs) std::free(p);
+  ctx.allocs.clear();
+  ctx.frees.clear();
+  ctx.on_commit.clear();
+  run_handlers(ctx.on_abort);
+}
+
+void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
+  site_local& site = *ctx.site;
+  const bool wrote = !ctx.stm.read_only();
+  if (++ctx.sample % footprint_sample == 0) {
+    record_footprint(ctx, footprint::stm_reads, [&](auto& v) { ctx.stm.reads().lines(v); });
+    record_footprint(ctx, footprint::stm_writes, [&](auto& v) { ctx.stm.writes().lines(v); });
+  }
+  ctx.stm.rollback();  // the logs are spent
+  software_leave(ctx);
+  ctx.depth = 0;
+  site.counters[ctr::stm_commits].add();
+  if (!wrote) site.counters[ctr::stm_commits_read_only].add();
+  site.counters[ctr::ns_committed].add(ticks() - t0);
+  // A read-only commit unlinked nothing: no one to wait for.
+  commit_epilogue(ctx, wrote);
+}
+
+void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept {
+  site_local& site = *ctx.site;
+  const std::uint64_t spent = ticks() - t0;
+  site.counters[ctr::ns_aborted].add(spent);
+  if (const void* a = ctx.stm.conflict_address()) {
+    // Space-saving top-k: the address takes its own entry, or evicts the
+    // entry with the fewest aborts.
+    const auto addr = reinterpret_cast<std::uintptr_t>(a);
+    const std::uint32_t writer = stm::g_norec.last_writer.load(std::memory_order_relaxed);
+    std::lock_guard g(ctx.sites_mutex);
+    conflict_entry* victim = &site.conflicts[0];
+    conflict_entry* hit = nullptr;
+    for (auto& e : site.conflicts) {
+      if (e.addr == addr) {
+        hit = &e;
+        break;
+      }
+      if (e.aborts < victim->aborts) victim = &e;
+    }
+    if (!hit) {
+      *victim = {addr, writer, victim->aborts, victim->ticks};
+      hit = victim;
+    }
+    ++hit->aborts;
+    hit->ticks += spent;
+    hit->writer_site = writer;
+  }
+  ctx.stm.rollback();
+  software_leave(ctx);
+  ctx.depth = 0;
+  abort_epilogue(ctx);
+}
+
+void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
+  site_local& site = *ctx.site;
+  if (++ctx.sample % footprint_sample == 0)
+    record_footprint(ctx, footprint::serial_writes, [&](auto& v) { ctx.undo.lines(v); });
+  ctx.undo.clear();
+  ctx.depth = 0;
+  // Frees before unlocking: the drain guarantees no other transaction runs,
+  // so nothing can still read the memory.
+  for (const deferred_free& f : ctx.frees) {
+    if (f.destroy) f.destroy(f.ptr);
+    std::free(f.ptr);
+  }
+  ctx.frees.clear();
+  g_serial_lock.unlock();
+  site.counters[ctr::serial_commits].add();
+  site.counters[ctr::ns_committed].add(ticks() - t0);
+  commit_epilogue(ctx, false);
+}
+
+// ---- scripted hardware statuses (tests) ----
+
+namespace {
+std::mutex g_script_mutex;
+std::deque<unsigned> g_script;
+}  // namespace
+
+void set_script(std::deque<unsigned> s) {
+  std::lock_guard g(g_script_mutex);
+  g_script = std::move(s);
+}
+
+unsigned scripted_status() noexcept {
+  std::lock_guard g(g_script_mutex);
+  if (g_script.empty()) return 0;  // "other": as if interrupted
+  const unsigned s = g_script.front();
+  g_script.pop_front();
+  return s;
+}
+
+std::size_t script_left() {
+  std::lock_guard g(g_script_mutex);
+  return g_script.size();
+}
+
+// ---- elision ----
+
+site_local& elide_site(thread_ctx& ctx, const std::source_location& loc) {
+  return site_for(ctx, loc);
+}
+
+void count_event(site_local& site, ctr c, std::uint64_t n) noexcept { site.counters[c].add(n); }
+
+bool elision_gives_up(unsigned status) noexcept {
+  const htm::abort_status st{status};
+  return st.cause() == htm::abort_cause::capacity || st.is(htm::abort_code::exception);
+}
+
+}  // namespace hytm::detail

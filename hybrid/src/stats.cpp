@@ -1,0 +1,409 @@
+// Aggregation and presentation of the statistics (stats.hpp).
+#include "hytm/stats.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "hytm/htm/cpuid.hpp"
+#include "hytm/htm/rtm.hpp"
+#include "hytm/hybrid/config.hpp"
+#include "hytm/hybrid/sites.hpp"
+#include "hytm/hybrid/symbols.hpp"
+#include "hytm/hybrid/thread_ctx.hpp"
+
+namespace hytm {
+
+namespace {
+
+const char* const g_counter_names[] = {
+#define HYTM_X(e, path) path,
+    HYTM_COUNTERS(HYTM_X)
+#undef HYTM_X
+};
+
+// ---- time: cycle counts are converted once, at report time ----
+
+std::uint64_t now_ticks() {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_ia32_rdtsc();
+#else
+  return 0;
+#endif
+}
+
+struct tick_origin {
+  std::uint64_t ticks = now_ticks();
+  std::chrono::steady_clock::time_point time = std::chrono::steady_clock::now();
+};
+const tick_origin g_origin;
+
+double ns_per_tick() {
+  static std::mutex m;
+  static double cached = 0;
+  std::lock_guard g(m);
+  auto elapsed = std::chrono::steady_clock::now() - g_origin.time;
+  if (elapsed < std::chrono::milliseconds(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20) - elapsed);
+    elapsed = std::chrono::steady_clock::now() - g_origin.time;
+  }
+  const std::uint64_t dt = now_ticks() - g_origin.ticks;
+  if (dt == 0) return 0;
+  cached = std::chrono::duration<double, std::nano>(elapsed).count() / static_cast<double>(dt);
+  return cached;
+}
+
+// ---- reset baseline ----
+
+struct conflict_key {
+  std::uint32_t site;
+  std::uintptr_t addr;
+  bool operator<(const conflict_key& o) const {
+    return site != o.site ? site < o.site : addr < o.addr;
+  }
+};
+struct baseline_t {
+  std::mutex m;
+  std::vector<counter_values> sites;
+  std::map<conflict_key, conflict_entry> conflicts;
+};
+baseline_t& baseline() {
+  static auto* b = new baseline_t;
+  return *b;
+}
+
+struct raw_site {
+  counter_values counters;
+  std::map<std::uintptr_t, conflict_entry> conflicts;
+};
+
+// Sums every thread's counters per site.
+std::vector<raw_site> collect() {
+  std::vector<raw_site> out(all_sites().size());
+  for (thread_ctx* c = first_ctx(); c; c = c->next) {
+    std::lock_guard g(c->sites_mutex);
+    for (const site_local* s : c->sites) {
+      if (!s) continue;
+      if (s->rec->id >= out.size()) out.resize(s->rec->id + 1);
+      raw_site& r = out[s->rec->id];
+      r.counters.add(s->counters);
+      for (const conflict_entry& e : s->conflicts) {
+        if (!e.aborts) continue;
+        conflict_entry& t = r.conflicts[e.addr];
+        t.addr = e.addr;
+        t.aborts += e.aborts;
+        t.ticks += e.ticks;
+        t.writer_site = e.writer_site;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* counter_name(ctr c) noexcept { return g_counter_names[static_cast<std::size_t>(c)]; }
+
+machine_info machine() {
+  machine_info m;
+  m.rtm = htm::cpu().usable_rtm();
+  m.rtm_always_abort = htm::cpu().rtm_always_abort;
+  m.rtm_compiled_in = htm::rtm_compiled_in;
+  m.htm = name(g_config.htm);
+  m.stm = name(g_config.stm);
+  m.cpus = static_cast<unsigned>(sysconf(_SC_NPROCESSORS_ONLN));
+  return m;
+}
+
+void reset_stats() {
+  std::vector<raw_site> now = collect();
+  auto& b = baseline();
+  std::lock_guard g(b.m);
+  b.sites.assign(now.size(), {});
+  b.conflicts.clear();
+  for (std::size_t i = 0; i < now.size(); ++i) {
+    b.sites[i] = now[i].counters;
+    for (auto& [addr, e] : now[i].conflicts) b.conflicts[{static_cast<std::uint32_t>(i), addr}] = e;
+  }
+}
+
+stats statistics() {
+  stats s;
+  s.machine = machine();
+  std::vector<raw_site> raw = collect();
+  const auto records = all_sites();
+  const double npt = ns_per_tick();
+  auto& b = baseline();
+  std::lock_guard g(b.m);
+  for (std::size_t i = 0; i < raw.size() && i < records.size(); ++i) {
+    if (i < b.sites.size()) raw[i].counters.subtract(b.sites[i]);
+    site_stats ss;
+    ss.name = records[i]->name;
+    ss.file = records[i]->file;
+    ss.line = records[i]->line;
+    ss.counters = raw[i].counters;
+    ss.committed_ns = static_cast<double>(ss.counters[ctr::ns_committed]) * npt;
+    ss.aborted_ns = static_cast<double>(ss.counters[ctr::ns_aborted]) * npt;
+    for (auto& [addr, e0] : raw[i].conflicts) {
+      conflict_entry e = e0;
+      if (auto it = b.conflicts.find({static_cast<std::uint32_t>(i), addr}); it != b.conflicts.end()) {
+        e.aborts = e.aborts > it->second.aborts ? e.aborts - it->second.aborts : 0;
+        e.ticks = e.ticks > it->second.ticks ? e.ticks - it->second.ticks : 0;
+      }
+      if (!e.aborts) continue;
+      conflict_stat cs;
+      cs.addr = addr;
+      cs.symbol = describe_address(addr);
+      if (const site_record* w = site_by_id(e.writer_site)) cs.writer_site = w->name;
+      cs.aborts = e.aborts;
+      cs.wasted_ns = static_cast<double>(e.ticks) * npt;
+      ss.conflicts.push_back(std::move(cs));
+    }
+    std::sort(ss.conflicts.begin(), ss.conflicts.end(),
+              [](const conflict_stat& a, const conflict_stat& c) { return a.wasted_ns > c.wasted_ns; });
+    s.total.add(ss.counters);
+    bool any = false;
+    for (auto v : ss.counters.c) any |= v != 0;
+    if (any) s.sites.push_back(std::move(ss));
+  }
+  s.committed_ns = static_cast<double>(s.total[ctr::ns_committed]) * npt;
+  s.aborted_ns = static_cast<double>(s.total[ctr::ns_aborted]) * npt;
+  std::stable_sort(s.sites.begin(), s.sites.end(),
+                   [](const site_stats& a, const site_stats& c) { return a.aborted_ns > c.aborted_ns; });
+  return s;
+}
+
+// ---- JSON ----
+
+namespace {
+
+std::string quote(const std::string& v) {
+  std::string o = "\"";
+  for (unsigned char ch : v) {
+    if (ch == '"' || ch == '\\') {
+      o += '\\';
+      o += static_cast<char>(ch);
+    } else if (ch < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+      o += buf;
+    } else {
+      o += static_cast<char>(ch);
+    }
+  }
+  return o + "\"";
+}
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+// Emits the counters as nested objects from their dotted names.  The names
+// are grouped by prefix in counters.hpp, so one pass that opens and closes
+// objects as the prefix changes builds the tree.
+std::string counters_json(const counter_values& v, double npt) {
+  std::string o = "{";
+  std::vector<std::string> open;
+  bool first = true;
+  for (std::size_t i = 0; i < counter_count; ++i) {
+    std::string path = g_counter_names[i];
+    std::vector<std::string> parts;
+    for (std::size_t a = 0, b; a <= path.size(); a = b + 1) {
+      b = path.find('.', a);
+      if (b == std::string::npos) b = path.size();
+      parts.push_back(path.substr(a, b - a));
+    }
+    const std::string leaf = parts.back();
+    parts.pop_back();
+    std::size_t common = 0;
+    while (common < open.size() && common < parts.size() && open[common] == parts[common]) ++common;
+    while (open.size() > common) {
+      o += "}";
+      open.pop_back();
+    }
+    for (std::size_t k = common; k < parts.size(); ++k) {
+      if (!first) o += ",";
+      o += quote(parts[k]) + ":{";
+      open.push_back(parts[k]);
+      first = true;
+    }
+    if (!first) o += ",";
+    first = false;
+    const bool is_time = parts.size() == 1 && parts[0] == "time";
+    o += quote(leaf) + ":" +
+         (is_time ? num(static_cast<double>(v.c[i]) * npt) : std::to_string(v.c[i]));
+  }
+  while (!open.empty()) {
+    o += "}";
+    open.pop_back();
+  }
+  o += ",\"footprint\":{\"sampled_one_in\":16";
+  const char* fp_names[] = {"stm_read_lines", "stm_write_lines", "serial_write_lines"};
+  for (std::size_t f = 0; f < footprint_count; ++f) {
+    o += std::string(",") + quote(fp_names[f]) + ":[";
+    for (std::size_t k = 0; k < footprint_buckets; ++k)
+      o += (k ? "," : "") + std::to_string(v.fp[f][k]);
+    o += "]";
+  }
+  o += "}}";
+  return o;
+}
+
+}  // namespace
+
+std::string stats_json() {
+  const stats s = statistics();
+  const double npt = ns_per_tick();
+  std::string o = "{\"machine\":{";
+  o += "\"rtm\":" + std::string(s.machine.rtm ? "true" : "false");
+  o += ",\"rtm_always_abort\":" + std::string(s.machine.rtm_always_abort ? "true" : "false");
+  o += ",\"rtm_compiled_in\":" + std::string(s.machine.rtm_compiled_in ? "true" : "false");
+  o += ",\"htm\":" + quote(s.machine.htm) + ",\"stm\":" + quote(s.machine.stm);
+  o += ",\"cpus\":" + std::to_string(s.machine.cpus) + "},";
+  // The totals' members (paths, fallbacks, ...) sit at the top level.
+  std::string totals = counters_json(s.total, npt);
+  o += totals.substr(1, totals.size() - 2);
+  o += ",\"footprint_buckets\":\"bucket k counts transactions of [2^(k-1), 2^k) lines; 0: none\"";
+  o += ",\"sites\":[";
+  for (std::size_t i = 0; i < s.sites.size(); ++i) {
+    const site_stats& ss = s.sites[i];
+    const double all = ss.committed_ns + ss.aborted_ns;
+    o += i ? "," : "";
+    o += "{\"name\":" + quote(ss.name) + ",\"file\":" + quote(ss.file) +
+         ",\"line\":" + std::to_string(ss.line);
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%.1f", all > 0 ? 100.0 * ss.aborted_ns / all : 0.0);
+    o += ",\"wasted_pct\":" + std::string(pct);
+    o += ",\"counters\":" + counters_json(ss.counters, npt);
+    o += ",\"conflicts\":[";
+    for (std::size_t k = 0; k < ss.conflicts.size(); ++k) {
+      const conflict_stat& c = ss.conflicts[k];
+      char addr[32];
+      std::snprintf(addr, sizeof addr, "0x%llx", static_cast<unsigned long long>(c.addr));
+      o += k ? "," : "";
+      o += "{\"addr\":" + quote(addr) + ",\"line\":" + quote(addr_line(c.addr)) +
+           ",\"symbol\":" + quote(c.symbol) + ",\"writer_site\":" + quote(c.writer_site) +
+           ",\"aborts\":" + std::to_string(c.aborts) + ",\"wasted_ns\":" + num(c.wasted_ns) + "}";
+    }
+    o += "]}";
+  }
+  o += "]}";
+  return o;
+}
+
+// ---- text ----
+
+std::string stats_text() {
+  const stats s = statistics();
+  const auto& t = s.total;
+  std::string o;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "hytm statistics  (machine: rtm=%s%s, htm=%s, stm=%s, cpus=%u)\n",
+                s.machine.rtm ? "yes" : "no", s.machine.rtm_always_abort ? " (always aborts)" : "",
+                s.machine.htm, s.machine.stm, s.machine.cpus);
+  o += line;
+  std::snprintf(line, sizeof line, "  %-8s %14s %14s %14s\n", "path", "starts", "commits", "aborts");
+  o += line;
+  auto row = [&](const char* p, std::uint64_t st, std::uint64_t cm) {
+    std::snprintf(line, sizeof line, "  %-8s %14llu %14llu %14llu\n", p,
+                  static_cast<unsigned long long>(st), static_cast<unsigned long long>(cm),
+                  static_cast<unsigned long long>(st >= cm ? st - cm : 0));
+    o += line;
+  };
+  row("htm", t[ctr::htm_starts], t[ctr::htm_commits]);
+  row("stm", t[ctr::stm_starts], t[ctr::stm_commits]);
+  row("serial", t[ctr::serial_starts], t[ctr::serial_commits]);
+  std::snprintf(line, sizeof line,
+                "  htm aborts: explicit %llu, capacity %llu, conflict %llu, debug %llu, nested "
+                "%llu, other %llu; retry hint %llu\n",
+                (unsigned long long)t[ctr::htm_abort_explicit], (unsigned long long)t[ctr::htm_abort_capacity],
+                (unsigned long long)t[ctr::htm_abort_conflict], (unsigned long long)t[ctr::htm_abort_debug],
+                (unsigned long long)t[ctr::htm_abort_nested], (unsigned long long)t[ctr::htm_abort_other],
+                (unsigned long long)t[ctr::htm_abort_retry]);
+  o += line;
+  std::snprintf(line, sizeof line, "  stm aborts: validation %llu, lock %llu, explicit %llu\n",
+                (unsigned long long)t[ctr::stm_abort_validation], (unsigned long long)t[ctr::stm_abort_lock],
+                (unsigned long long)t[ctr::stm_abort_explicit]);
+  o += line;
+  std::snprintf(line, sizeof line,
+                "  fallbacks: capacity %llu, budget %llu, no_rtm %llu, site_disabled %llu, "
+                "irrevocable %llu, exception %llu, starvation %llu\n",
+                (unsigned long long)t[ctr::fb_capacity], (unsigned long long)t[ctr::fb_budget],
+                (unsigned long long)t[ctr::fb_no_rtm], (unsigned long long)t[ctr::fb_site_disabled],
+                (unsigned long long)t[ctr::fb_irrevocable], (unsigned long long)t[ctr::fb_exception],
+                (unsigned long long)t[ctr::fb_starvation]);
+  o += line;
+  if (t[ctr::lock_elided] || t[ctr::lock_taken]) {
+    std::snprintf(line, sizeof line, "  elided locks: elided %llu, taken %llu\n",
+                  (unsigned long long)t[ctr::lock_elided], (unsigned long long)t[ctr::lock_taken]);
+    o += line;
+  }
+  if (!s.sites.empty()) {
+    std::snprintf(line, sizeof line, "  %-32s %12s %12s %12s %12s %8s\n", "site", "commits", "htm",
+                  "stm", "serial", "wasted");
+    o += line;
+    for (const site_stats& ss : s.sites) {
+      const auto& c = ss.counters;
+      const double all = ss.committed_ns + ss.aborted_ns;
+      std::snprintf(line, sizeof line, "  %-32.32s %12llu %12llu %12llu %12llu %7.1f%%\n",
+                    ss.name.c_str(),
+                    (unsigned long long)(c[ctr::htm_commits] + c[ctr::stm_commits] + c[ctr::serial_commits]),
+                    (unsigned long long)c[ctr::htm_commits], (unsigned long long)c[ctr::stm_commits],
+                    (unsigned long long)c[ctr::serial_commits], all > 0 ? 100.0 * ss.aborted_ns / all : 0.0);
+      o += line;
+    }
+  }
+  o += conflict_report();
+  return o;
+}
+
+std::string conflict_report() {
+  const stats s = statistics();
+  std::string o;
+  char line[1024];
+  bool header = false;
+  for (const site_stats& ss : s.sites) {
+    if (ss.aborted_ns <= 0) continue;
+    if (!header) {
+      o += "conflicts (most time lost first):\n";
+      header = true;
+    }
+    const double all = ss.committed_ns + ss.aborted_ns;
+    const double pct = all > 0 ? 100.0 * ss.aborted_ns / all : 0.0;
+    if (ss.conflicts.empty()) {
+      std::snprintf(line, sizeof line, "  site %s lost %.0f %% of its time to aborts (%s)\n",
+                    ss.name.c_str(), pct,
+                    ss.counters[ctr::htm_starts] > ss.counters[ctr::htm_commits]
+                        ? "hardware aborts: see paths.htm.aborts"
+                        : "no conflicting address recorded");
+      o += line;
+      continue;
+    }
+    const conflict_stat& top = ss.conflicts.front();
+    std::string what = top.symbol.empty() ? addr_line(top.addr) : top.symbol;
+    std::snprintf(line, sizeof line, "  site %s lost %.0f %% of its time to conflicts on %s%s%s\n",
+                  ss.name.c_str(), pct, what.c_str(),
+                  top.writer_site.empty() ? "" : ", written by site ", top.writer_site.c_str());
+    o += line;
+    for (std::size_t k = 0; k < ss.conflicts.size() && k < 5; ++k) {
+      const conflict_stat& c = ss.conflicts[k];
+      std::string w = c.symbol.empty() ? addr_line(c.addr) : c.symbol;
+      std::snprintf(line, sizeof line, "      %-48.48s %10llu aborts %12.0f ns lost%s%s\n", w.c_str(),
+                    static_cast<unsigned long long>(c.aborts), c.wasted_ns,
+                    c.writer_site.empty() ? "" : "  writer ", c.writer_site.c_str());
+      o += line;
+    }
+  }
+  return o;
+}
+
+}  // namespace hytm

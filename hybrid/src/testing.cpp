@@ -1,0 +1,34 @@
+#include "hytm/testing.hpp"
+
+#include <deque>
+
+namespace hytm {
+namespace detail {
+void set_script(std::deque<unsigned> s);
+std::size_t script_left();
+void configure_from_environment();
+}  // namespace detail
+
+namespace testing {
+
+void set_mode(const mode& m) {
+  g_config.htm = m.htm;
+  g_config.stm = m.stm;
+  g_config.htm_retries = m.htm_retries;
+  g_config.stm_retries = m.stm_retries;
+}
+
+mode current_mode() {
+  return {g_config.htm, g_config.stm, g_config.htm_retries, g_config.stm_retries};
+}
+
+void script_htm(std::initializer_list<unsigned> statuses) {
+  detail::set_script(std::deque<unsigned>(statuses));
+}
+
+std::size_t script_left() { return detail::script_left(); }
+
+void restore_environment_mode() { detail::configure_from_environment(); }
+
+}  // namespace testing
+}  // namespace hytm

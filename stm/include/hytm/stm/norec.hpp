@@ -1,0 +1,131 @@
+// norec.hpp: NOrec, the default software algorithm (Dalessandro, Spear,
+// Scott, PPoPP 2010), extended with a second counter for commits that bypass
+// it (hardware transactions; see docs/protocol.md).
+//
+// Shared state: two words, each on its own cache line.
+//   seq       even: no software writer; odd: one is writing back.  Every
+//             software writer commit adds 2 (acquire: +1, release: +1).
+//   external  bumped by every commit made outside this algorithm (a hardware
+//             transaction) while software transactions are running.
+// A transaction takes a snapshot (seq, external) at start.  It is consistent
+// as long as both are unchanged; when either moves, it re-reads every value
+// it logged (value-based validation) and, if all match, moves its snapshot.
+//
+// Synchronization edges, each named where it is used:
+//  (N1) a data load is acquire, so that (N2), the re-load of the snapshot
+//       words that follows it, cannot be satisfied before it.  (On x86 both
+//       are plain movs.)
+//  (N3) validation loads values (acquire) between two snapshot loads; the
+//       second must see every writer whose values the first part saw.
+//  (N4) the writer's lock CAS is acq_rel; (N5) its write-back stores are
+//       release, so a reader that sees one written value (N1) also sees seq
+//       odd or later, and goes to validate; (N6) the unlock store of seq + 2
+//       is release and pairs with the acquire loads of seq in (N2)/(N3).
+//
+// Opacity: every value a body receives was read under an unchanged snapshot,
+// i.e. belongs to one consistent state, including in a transaction that will
+// abort.  A doomed transaction's snapshot is set to an impossible value so
+// that the fast path's single compare sends every later read to the slow path,
+// which refuses it: a body that swallows an abort cannot read on.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "hytm/core/activity.hpp"
+#include "hytm/core/platform.hpp"
+#include "hytm/stm/pieces.hpp"
+#include "hytm/stm/read_log.hpp"
+#include "hytm/stm/write_set.hpp"
+
+namespace hytm::stm {
+
+struct norec_globals {
+  alignas(cache_line) std::atomic<std::uint64_t> seq{0};
+  // The tag (a call-site id, for conflict attribution) of the last software
+  // writer.  On seq's line: the commit writes that line anyway.
+  std::atomic<std::uint32_t> last_writer{~0u};
+  alignas(cache_line) std::atomic<std::uint64_t> external{0};
+};
+extern HYTM_API norec_globals g_norec;
+
+// Why a software attempt failed.
+enum class abort_reason : std::uint8_t {
+  validation,  // a value it read changed while it ran
+  lock,        // its commit found a value changed by a commit that won the lock first
+  explicit_restart,  // tx.restart()
+};
+
+class norec {
+ public:
+  static constexpr const char* name = "norec";
+
+  // Starts an attempt.  The caller has entered `slot` already (the serial
+  // handshake, (S3) in serial_lock.hpp, comes first).
+  void start(activity_slot* slot, std::uint32_t tag = ~0u) noexcept {
+    slot_ = slot;
+    tag_ = tag;
+    doomed_ = false;
+    conflict_addr_ = nullptr;
+    snap_ = wait_even();
+    ext_snap_ = g_norec.external.load(std::memory_order_acquire);
+  }
+
+  // Loads the piece [p, p + k) into v.  False: the transaction is doomed and
+  // v must not be used.
+  [[gnu::always_inline]] bool read(const void* p, std::size_t k, std::uint64_t& v) {
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    if (HYTM_UNLIKELY(writes_.may_contain(a & ~std::uintptr_t{7}))) return read_own(p, k, v);
+    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+    if (HYTM_UNLIKELY(g_norec.seq.load(std::memory_order_acquire) != snap_ ||  // (N2)
+                      g_norec.external.load(std::memory_order_acquire) != ext_snap_))
+      return read_extend(p, k, v);
+    reads_.push(p, k, v);
+    return true;
+  }
+
+  void write(void* p, std::size_t k, std::uint64_t v) { writes_.put(p, k, v); }
+
+  // Commits.  False: aborted (reason in last_abort()), nothing written.
+  bool commit();
+  // Re-checks consistency now (before letting a user exception escape).
+  bool validate() noexcept;
+  // Discards the attempt's reads and writes.
+  void rollback() noexcept {
+    reads_.clear();
+    writes_.clear();
+  }
+  void doom(abort_reason why) noexcept {
+    doomed_ = true;
+    last_abort_ = why;
+    snap_ = ~std::uint64_t{0};  // seq never gets there: every read goes slow
+  }
+  bool doomed() const noexcept { return doomed_; }
+  abort_reason last_abort() const noexcept { return last_abort_; }
+  bool read_only() const noexcept { return writes_.empty(); }
+
+  const read_log& reads() const noexcept { return reads_; }
+  const write_set& writes() const noexcept { return writes_; }
+  // The address whose change doomed the attempt (for conflict attribution);
+  // null if not known.
+  const void* conflict_address() const noexcept { return conflict_addr_; }
+
+ private:
+  static std::uint64_t wait_even() noexcept;
+  HYTM_NOINLINE bool read_extend(const void* p, std::size_t k, std::uint64_t& v);
+  HYTM_NOINLINE bool read_own(const void* p, std::size_t k, std::uint64_t& v);
+  bool revalidate() noexcept;
+
+  std::uint32_t tag_ = ~0u;
+  std::uint64_t snap_ = 0;
+  std::uint64_t ext_snap_ = 0;
+  activity_slot* slot_ = nullptr;
+  bool doomed_ = false;
+  abort_reason last_abort_ = abort_reason::validation;
+  const void* conflict_addr_ = nullptr;
+  read_log reads_;
+  write_set writes_;
+};
+
+}  // namespace hytm::stm

@@ -1,0 +1,131 @@
+// write_set.hpp: a software transaction's buffered writes (a redo log).
+//
+// Writes are kept per aligned 8-byte word, with a byte mask of what the
+// transaction wrote, so that
+//   - a later load of the same bytes reads the transaction's own value, even
+//     when it was written with another size;
+//   - write-back stores exactly the bytes written, as the largest aligned
+//     pieces the mask allows, and never a neighbouring byte.
+// A 64-bit Bloom filter answers "never written" for most loads without a
+// probe of the hash index.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "hytm/core/platform.hpp"
+#include "hytm/stm/pieces.hpp"
+
+namespace hytm::stm {
+
+class write_set {
+ public:
+  struct entry {
+    std::uintptr_t word;  // 8-byte aligned address
+    std::uint64_t value;  // the bytes under `mask` are the transaction's
+    std::uint32_t slot;   // position in index_, to clear it cheaply
+    std::uint8_t mask;    // bit i: byte i of the word was written
+  };
+
+  write_set() : index_(64, 0) {}
+
+  bool empty() const noexcept { return entries_.empty(); }
+  std::size_t size() const noexcept { return entries_.size(); }
+
+  bool may_contain(std::uintptr_t word) const noexcept { return bloom_ & bloom_bit(word); }
+
+  const entry* find(std::uintptr_t word) const noexcept {
+    const std::size_t m = index_.size() - 1;
+    for (std::size_t i = hash(word) & m;; i = (i + 1) & m) {
+      const std::uint32_t e = index_[i];
+      if (e == 0) return nullptr;
+      if (entries_[e - 1].word == word) return &entries_[e - 1];
+    }
+  }
+
+  // Records the piece [p, p + k) with value v (k in 1, 2, 4, 8; aligned).
+  void put(void* p, std::size_t k, std::uint64_t v) {
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t word = a & ~std::uintptr_t{7};
+    const unsigned off = static_cast<unsigned>(a & 7);
+    const std::uint64_t bytes = pieces::piece_mask(k) << (8 * off);
+    const auto bits = static_cast<std::uint8_t>(((1u << k) - 1) << off);
+    entry& e = slot_for(word);
+    e.value = (e.value & ~bytes) | ((v << (8 * off)) & bytes);
+    e.mask |= bits;
+  }
+
+  // Stores every buffered byte to memory with order `mo`.
+  void write_back(std::memory_order mo) const noexcept {
+    for (const entry& e : entries_) {
+      if (e.mask == 0xff) {
+        pieces::store(reinterpret_cast<void*>(e.word), 8, e.value, mo);
+        continue;
+      }
+      for (unsigned off = 0; off < 8;) {
+        if (!(e.mask & (1u << off))) {
+          ++off;
+          continue;
+        }
+        unsigned k = 8;
+        while (k > 1 && ((off & (k - 1)) || off + k > 8 ||
+                         ((e.mask >> off) & ((1u << k) - 1)) != ((1u << k) - 1)))
+          k >>= 1;
+        pieces::store(reinterpret_cast<void*>(e.word + off), k,
+                      (e.value >> (8 * off)) & pieces::piece_mask(k), mo);
+        off += k;
+      }
+    }
+  }
+
+  void clear() noexcept {
+    for (const entry& e : entries_) index_[e.slot] = 0;
+    entries_.clear();
+    bloom_ = 0;
+  }
+
+  template <class Out>
+  void lines(Out& out) const {
+    for (const entry& e : entries_) out.push_back(e.word >> 6);
+  }
+
+ private:
+  static std::uint64_t bloom_bit(std::uintptr_t word) noexcept {
+    return std::uint64_t{1} << (((word >> 3) ^ (word >> 9)) & 63);
+  }
+  static std::size_t hash(std::uintptr_t word) noexcept {
+    return static_cast<std::size_t>(((word >> 3) * 0x9E3779B97F4A7C15ull) >> 40);
+  }
+
+  entry& slot_for(std::uintptr_t word) {
+    if (may_contain(word)) {
+      if (const entry* e = find(word)) return const_cast<entry&>(*e);
+    }
+    if ((entries_.size() + 1) * 2 > index_.size()) grow();
+    const std::size_t m = index_.size() - 1;
+    std::size_t i = hash(word) & m;
+    while (index_[i] != 0) i = (i + 1) & m;
+    entries_.push_back({word, 0, static_cast<std::uint32_t>(i), 0});
+    index_[i] = static_cast<std::uint32_t>(entries_.size());
+    bloom_ |= bloom_bit(word);
+    return entries_.back();
+  }
+
+  HYTM_NOINLINE void grow() {
+    index_.assign(index_.size() * 2, 0);
+    const std::size_t m = index_.size() - 1;
+    for (std::size_t n = 0; n < entries_.size(); ++n) {
+      std::size_t i = hash(entries_[n].word) & m;
+      while (index_[i] != 0) i = (i + 1) & m;
+      index_[i] = static_cast<std::uint32_t>(n + 1);
+      entries_[n].slot = static_cast<std::uint32_t>(i);
+    }
+  }
+
+  std::vector<entry> entries_;
+  std::vector<std::uint32_t> index_;  // 0: empty; else 1 + index into entries_
+  std::uint64_t bloom_ = 0;
+};
+
+}  // namespace hytm::stm

@@ -1,0 +1,133 @@
+#include "hytm/stm/norec.hpp"
+
+#include "hytm/core/backoff.hpp"
+#include "hytm/stm/algorithm.hpp"
+
+namespace hytm::stm {
+
+norec_globals g_norec;
+
+static_assert(software_algorithm<norec>);
+
+std::uint64_t norec::wait_even() noexcept {
+  backoff b;
+  for (;;) {
+    const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (N6)
+    if ((s & 1) == 0) return s;
+    b.pause();
+  }
+}
+
+// Waits out a writer, re-reads every logged value and, if all still match,
+// moves the snapshot.  (N3): the value loads are acquire and sit between the
+// two loads of each snapshot word.
+bool norec::revalidate() noexcept {
+  if (doomed_) return false;
+  for (;;) {
+    const std::uint64_t s = wait_even();
+    const std::uint64_t x = g_norec.external.load(std::memory_order_acquire);
+    if (const void* changed = reads_.first_changed()) {
+      conflict_addr_ = changed;
+      doom(abort_reason::validation);
+      return false;
+    }
+    if (g_norec.seq.load(std::memory_order_acquire) == s &&
+        g_norec.external.load(std::memory_order_acquire) == x) {
+      snap_ = s;
+      ext_snap_ = x;
+      // (A3): what we read before this point happens-before a quiescing
+      // writer's later plain writes.
+      slot_->advance();
+      return true;
+    }
+  }
+}
+
+bool norec::validate() noexcept {
+  if (doomed_) return false;
+  if (g_norec.seq.load(std::memory_order_acquire) == snap_ &&
+      g_norec.external.load(std::memory_order_acquire) == ext_snap_)
+    return true;
+  return revalidate();
+}
+
+bool norec::read_extend(const void* p, std::size_t k, std::uint64_t& v) {
+  if (doomed_) return false;
+  for (;;) {
+    if (!revalidate()) return false;
+    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+    if (g_norec.seq.load(std::memory_order_acquire) == snap_ &&
+        g_norec.external.load(std::memory_order_acquire) == ext_snap_) {
+      reads_.push(p, k, v);
+      return true;
+    }
+  }
+}
+
+// A load of a word the transaction has written: its own bytes come from the
+// write set; any byte it has not written comes from memory and is logged.
+bool norec::read_own(const void* p, std::size_t k, std::uint64_t& v) {
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  const write_set::entry* e = writes_.find(a & ~std::uintptr_t{7});
+  const unsigned off = static_cast<unsigned>(a & 7);
+  const auto want = static_cast<std::uint8_t>(((1u << k) - 1) << off);
+  std::uint64_t mem = 0;
+  if (!e || (e->mask & want) != want) {
+    if (doomed_) return false;
+    mem = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+    if (g_norec.seq.load(std::memory_order_acquire) != snap_ ||
+        g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
+      if (!read_extend(p, k, mem)) return false;
+    } else {
+      reads_.push(p, k, mem);
+    }
+    if (!e) {
+      v = mem;
+      return true;
+    }
+  }
+  // Overlay the written bytes on what memory holds.
+  std::uint64_t out = 0;
+  for (unsigned i = 0; i < k; ++i) {
+    const unsigned b = off + i;
+    const std::uint64_t byte = (e->mask & (1u << b)) ? (e->value >> (8 * b)) & 0xff
+                                                      : (mem >> (8 * i)) & 0xff;
+    out |= byte << (8 * i);
+  }
+  v = out;
+  return true;
+}
+
+bool norec::commit() {
+  if (doomed_) return false;
+  if (writes_.empty()) return true;  // read-only: consistent at its last snapshot
+  std::uint64_t s = snap_;
+  // (N4): take the sequence lock from our snapshot; if another writer got
+  // there first, revalidate against its writes and try from the new one.
+  while (!g_norec.seq.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
+                                            std::memory_order_relaxed)) {
+    if (!revalidate()) {
+      last_abort_ = abort_reason::lock;
+      return false;
+    }
+    s = snap_;
+  }
+  // seq is odd now: hardware transactions in flight had read it and abort;
+  // new ones see it odd and do not start.  So `external` can no longer move,
+  // and one check of it (plus values if it moved) closes the window since our
+  // last validation.
+  if (g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
+    if (const void* changed = reads_.first_changed()) {
+      g_norec.seq.store(s + 2, std::memory_order_release);  // (N6): nothing written
+      conflict_addr_ = changed;
+      doom(abort_reason::lock);
+      return false;
+    }
+  }
+  writes_.write_back(std::memory_order_release);  // (N5)
+  g_norec.last_writer.store(tag_, std::memory_order_relaxed);  // a hint only
+  g_norec.seq.store(s + 2, std::memory_order_release);  // (N6)
+  return true;
+}
+
+}  // namespace hytm::stm
