@@ -1,0 +1,185 @@
+# check_env.cmake: one environment test, run by ctest as
+#   cmake -DDRIVER=<env_driver> -DMODE=<mode> [-DVAR=.. -DVALUE=.. -DALLOWED=a|b|c]
+#         [-DWORK_DIR=..] [-DPYTHON=..] [-DNO_RTM=ON|OFF] -P check_env.cmake
+#
+# MODE
+#   reject     VAR=VALUE must stop the program before main() with exit status 2 and the message
+#              "hytm: VAR=VALUE is not valid: ..." naming every entry of ALLOWED ('|'-separated).
+#   accept     VAR=VALUE must be accepted: exit 0, the driver's counter checked.
+#   force      HYTM_HTM=force natively: accepted where the CPU has RTM, refused with exit 2 and
+#              its message where it has not (decided from /proc/cpuinfo now, not at configure
+#              time) or where the build has no RTM instructions (NO_RTM).
+#   json_file  HYTM_STATS=json:PATH writes a JSON document that parses and counts every
+#              transaction the driver ran as committed on exactly one path.
+#   json       HYTM_STATS=json prints the same document on stderr at exit.
+#   text       HYTM_STATS=text prints the statistics table on stderr at exit.
+cmake_minimum_required(VERSION 3.25)
+
+foreach(v DRIVER MODE)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "check_env.cmake: -D${v}=... is required")
+  endif()
+endforeach()
+
+# Start from a clean slate: whatever HYTM_* the caller exported must not decide the test.
+foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STATS)
+  unset(ENV{${v}})
+endforeach()
+
+function(fail)
+  string(JOIN "" msg ${ARGN})
+  message(FATAL_ERROR "${msg}\n--- exit status: ${rc}\n--- stdout:\n${out}\n--- stderr:\n${err}")
+endfunction()
+
+# Runs the driver with NAME=VALUE pairs set; leaves rc, out, err in the caller's scope.
+macro(run_driver)
+  foreach(kv ${ARGN})
+    string(FIND "${kv}" "=" eq)
+    string(SUBSTRING "${kv}" 0 ${eq} k)
+    math(EXPR eq "${eq} + 1")
+    string(SUBSTRING "${kv}" ${eq} -1 val)
+    set(ENV{${k}} "${val}")
+  endforeach()
+  execute_process(COMMAND "${DRIVER}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+                  TIMEOUT 60)
+endmacro()
+
+macro(expect_contains text what)
+  string(FIND "${${text}}" "${what}" pos)
+  if(pos EQUAL -1)
+    fail("expected ${text} to contain \"${what}\"")
+  endif()
+endmacro()
+
+macro(expect_ok)
+  if(NOT rc STREQUAL "0")
+    fail("expected exit status 0")
+  endif()
+  expect_contains(out "env_driver: transactions ")
+endmacro()
+
+# Every transaction the driver ran committed on exactly one path.
+function(check_document json what)
+  string(JSON htm_mode ERROR_VARIABLE e GET "${json}" machine htm)
+  if(e)
+    fail("${what}: no machine.htm: ${e}")
+  endif()
+  set(sum 0)
+  foreach(p htm stm serial)
+    string(JSON n ERROR_VARIABLE e GET "${json}" paths ${p} commits)
+    if(e)
+      fail("${what}: no paths.${p}.commits: ${e}")
+    endif()
+    math(EXPR sum "${sum} + ${n}")
+  endforeach()
+  string(REGEX MATCH "env_driver: transactions ([0-9]+)" m "${out}")
+  if(NOT sum EQUAL CMAKE_MATCH_1)
+    fail("${what}: htm+stm+serial commits = ${sum}, but the driver ran ${CMAKE_MATCH_1} transactions")
+  endif()
+  message(STATUS "${what}: machine.htm=${htm_mode}, ${sum} commits for ${CMAKE_MATCH_1} transactions")
+endfunction()
+
+function(validate_with_python file what)
+  if(PYTHON)
+    execute_process(COMMAND "${PYTHON}" -c "import json,sys; json.load(open(sys.argv[1]))" "${file}"
+                    RESULT_VARIABLE prc ERROR_VARIABLE perr)
+    if(NOT prc EQUAL 0)
+      fail("${what}: python3's json module rejects ${file}:\n${perr}")
+    endif()
+  endif()
+endfunction()
+
+if(MODE STREQUAL "reject")
+  run_driver("${VAR}=${VALUE}")
+  if(NOT rc STREQUAL "2")
+    fail("${VAR}=${VALUE}: expected exit status 2")
+  endif()
+  expect_contains(err "hytm: ${VAR}=${VALUE} is not valid: ")
+  string(REPLACE "|" ";" allowed "${ALLOWED}")
+  foreach(a ${allowed})
+    expect_contains(err "${a}")
+  endforeach()
+  string(FIND "${out}" "env_driver:" pos)
+  if(NOT pos EQUAL -1)
+    fail("${VAR}=${VALUE}: main() ran; the value must be refused at start-up")
+  endif()
+
+elseif(MODE STREQUAL "accept")
+  run_driver("${VAR}=${VALUE}")
+  expect_ok()
+
+elseif(MODE STREQUAL "force")
+  set(has_rtm OFF)
+  if(EXISTS /proc/cpuinfo)
+    file(STRINGS /proc/cpuinfo flags REGEX "^flags")
+    if(flags MATCHES "[ \t]rtm([ \t]|$)")
+      set(has_rtm ON)
+    endif()
+  endif()
+  run_driver("HYTM_HTM=force" "HYTM_STATS=text")
+  if(NO_RTM)
+    if(NOT rc STREQUAL "2")
+      fail("HYTM_HTM=force in a build without RTM instructions: expected exit status 2")
+    endif()
+    expect_contains(err "hytm: HYTM_HTM=force is not valid: ")
+    expect_contains(err "auto, off")
+    message(STATUS "no RTM in this build: HYTM_HTM=force refused as expected")
+  elseif(has_rtm)
+    expect_ok()
+    expect_contains(out "htm=forced")
+    message(STATUS "CPU has RTM: HYTM_HTM=force accepted")
+  else()
+    if(rc MATCHES "[Ii]llegal|132")
+      fail("HYTM_HTM=force on a CPU without RTM died of SIGILL instead of refusing at start-up")
+    endif()
+    if(NOT rc STREQUAL "2")
+      fail("HYTM_HTM=force on a CPU without RTM: expected exit status 2")
+    endif()
+    expect_contains(err "hytm: HYTM_HTM=force is not valid: ")
+    expect_contains(err "auto, off")
+    message(STATUS "CPU has no RTM: HYTM_HTM=force refused as expected")
+  endif()
+
+elseif(MODE STREQUAL "json_file")
+  file(REMOVE_RECURSE "${WORK_DIR}")
+  file(MAKE_DIRECTORY "${WORK_DIR}")
+  set(file "${WORK_DIR}/stats.json")
+  run_driver("HYTM_STATS=json:${file}")
+  expect_ok()
+  if(NOT EXISTS "${file}")
+    fail("HYTM_STATS=json:${file} wrote no file")
+  endif()
+  validate_with_python("${file}" "HYTM_STATS=json:PATH")
+  file(READ "${file}" json)
+  check_document("${json}" "HYTM_STATS=json:PATH")
+  string(FIND "${err}" "{\"machine\"" pos)
+  if(NOT pos EQUAL -1)
+    fail("HYTM_STATS=json:PATH also printed the document on stderr")
+  endif()
+
+elseif(MODE STREQUAL "json")
+  run_driver("HYTM_STATS=json")
+  expect_ok()
+  # The document is the last line of stderr.
+  string(STRIP "${err}" e)
+  string(FIND "${e}" "\n" nl REVERSE)
+  math(EXPR nl "${nl} + 1")
+  string(SUBSTRING "${e}" ${nl} -1 json)
+  file(REMOVE_RECURSE "${WORK_DIR}")
+  file(WRITE "${WORK_DIR}/stderr.json" "${json}")
+  validate_with_python("${WORK_DIR}/stderr.json" "HYTM_STATS=json")
+  check_document("${json}" "HYTM_STATS=json")
+
+elseif(MODE STREQUAL "text")
+  run_driver("HYTM_STATS=text")
+  expect_ok()
+  expect_contains(err "hytm statistics")
+  foreach(row "path" "htm" "stm" "serial" "fallbacks")
+    if(NOT err MATCHES "\n  ${row}[ :]")
+      fail("HYTM_STATS=text: no '${row}' row in the table")
+    endif()
+  endforeach()
+
+else()
+  message(FATAL_ERROR "check_env.cmake: unknown MODE '${MODE}'")
+endif()

@@ -1,0 +1,99 @@
+# infra.cmake: tests of the package, the environment and the forced-RTM path under valgrind.
+# Included from tests/CMakeLists.txt.  Every test here is a CMake script run by ctest, with its
+# own TIMEOUT; each script's header says what it checks.
+#
+#   package.consumer      install into a private prefix, build tests/package/consumer against it
+#   env.*                 HYTM_* validation at start-up and HYTM_STATS output (tests/env)
+#   valgrind.forced_rtm   HYTM_HTM=force under valgrind: every xbegin aborts, all commit elsewhere
+
+set(_infra_dir ${CMAKE_CURRENT_LIST_DIR})
+find_package(Python3 COMPONENTS Interpreter QUIET)
+set(_infra_python "")
+if(Python3_Interpreter_FOUND)
+  set(_infra_python ${Python3_EXECUTABLE})
+endif()
+
+# ---- package.consumer ----------------------------------------------------------------------
+set(_infra_san_flags "")
+if(HYTM_SANITIZER STREQUAL "address")
+  set(_infra_san_flags "-fsanitize=address,undefined")
+elseif(HYTM_SANITIZER STREQUAL "thread")
+  set(_infra_san_flags "-fsanitize=thread")
+endif()
+add_test(NAME package.consumer
+  COMMAND ${CMAKE_COMMAND}
+          -DBUILD_DIR=${PROJECT_BINARY_DIR}
+          -DCONSUMER_DIR=${_infra_dir}/package/consumer
+          -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/package-consumer
+          -DBUILD_TYPE=${CMAKE_BUILD_TYPE}
+          -DC_COMPILER=${CMAKE_C_COMPILER}
+          -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
+          "-DSAN_FLAGS=${_infra_san_flags}"
+          -P ${_infra_dir}/package/run.cmake)
+# RUN_SERIAL: it builds a project, which competes with the stress tests for the two cores.
+set_tests_properties(package.consumer PROPERTIES TIMEOUT 300 RUN_SERIAL ON LABELS infra)
+
+# ---- env.* ---------------------------------------------------------------------------------
+add_executable(env_driver ${_infra_dir}/env/env_driver.cpp)
+target_link_libraries(env_driver PRIVATE hytm::hytm Threads::Threads)
+hytm_warnings(env_driver)
+
+function(_infra_env_test name mode)
+  add_test(NAME env.${name}
+    COMMAND ${CMAKE_COMMAND} -DDRIVER=$<TARGET_FILE:env_driver> -DMODE=${mode} ${ARGN}
+            -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/env-${name} -DPYTHON=${_infra_python}
+            -DNO_RTM=${HYTM_NO_RTM} -P ${_infra_dir}/env/check_env.cmake)
+  set_tests_properties(env.${name} PROPERTIES TIMEOUT 120 LABELS infra)
+endfunction()
+
+# Bad values: exit status 2 before main(), a message naming variable, value and allowed values.
+_infra_env_test(reject.htm.bogus reject -DVAR=HYTM_HTM -DVALUE=bogus "-DALLOWED=auto|off|force")
+_infra_env_test(reject.htm.uppercase reject -DVAR=HYTM_HTM -DVALUE=AUTO "-DALLOWED=auto|off|force")
+_infra_env_test(reject.htm_retries.negative reject -DVAR=HYTM_HTM_RETRIES -DVALUE=-1 "-DALLOWED=0 to 1000")
+_infra_env_test(reject.htm_retries.too_big reject -DVAR=HYTM_HTM_RETRIES -DVALUE=5000 "-DALLOWED=0 to 1000")
+_infra_env_test(reject.htm_retries.word reject -DVAR=HYTM_HTM_RETRIES -DVALUE=abc "-DALLOWED=0 to 1000")
+_infra_env_test(reject.htm_retries.trailing reject -DVAR=HYTM_HTM_RETRIES -DVALUE=8x "-DALLOWED=0 to 1000")
+_infra_env_test(reject.stm.tl2 reject -DVAR=HYTM_STM -DVALUE=tl2 "-DALLOWED=norec|off")
+_infra_env_test(reject.stm_retries.word reject -DVAR=HYTM_STM_RETRIES -DVALUE=x "-DALLOWED=0 to 1000000")
+_infra_env_test(reject.stm_retries.too_big reject -DVAR=HYTM_STM_RETRIES -DVALUE=1000001 "-DALLOWED=0 to 1000000")
+_infra_env_test(reject.stats.xml reject -DVAR=HYTM_STATS -DVALUE=xml "-DALLOWED=off|text|json|json:PATH")
+_infra_env_test(reject.stats.no_path reject -DVAR=HYTM_STATS -DVALUE=json: "-DALLOWED=off|text|json|json:PATH")
+# Good values, including the bounds, are accepted.
+_infra_env_test(accept.htm.off accept -DVAR=HYTM_HTM -DVALUE=off)
+_infra_env_test(accept.htm.auto accept -DVAR=HYTM_HTM -DVALUE=auto)
+_infra_env_test(accept.htm_retries.0 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=0)
+_infra_env_test(accept.htm_retries.1000 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=1000)
+_infra_env_test(accept.stm.off accept -DVAR=HYTM_STM -DVALUE=off)
+_infra_env_test(accept.stm_retries.1000000 accept -DVAR=HYTM_STM_RETRIES -DVALUE=1000000)
+_infra_env_test(accept.stats.off accept -DVAR=HYTM_STATS -DVALUE=off)
+# HYTM_HTM=force natively: accepted with RTM, refused with exit 2 (never SIGILL) without.
+_infra_env_test(force_native force)
+# Statistics at exit.
+_infra_env_test(stats.json_file json_file)
+_infra_env_test(stats.json_stderr json)
+_infra_env_test(stats.text text)
+
+# ---- valgrind.forced_rtm -------------------------------------------------------------------
+# Not with sanitizers (they do not run under valgrind) nor without RTM instructions (nothing to
+# force).  valgrind runs the two threads one at a time; 20000 iterations per thread (85000
+# transactions) take a few seconds.  Two variants: capacity aborts fall back to the software path
+# (HYTM_STM=norec), or straight to the serial path (HYTM_STM=off).
+find_program(HYTM_VALGRIND valgrind)
+if(HYTM_VALGRIND AND HYTM_SANITIZER STREQUAL "" AND NOT HYTM_NO_RTM)
+  add_executable(forced_rtm ${_infra_dir}/valgrind/forced_rtm.cpp)
+  target_link_libraries(forced_rtm PRIVATE hytm::hytm Threads::Threads)
+  hytm_warnings(forced_rtm)
+  foreach(_stm norec off)
+    set(_name valgrind.forced_rtm)
+    if(_stm STREQUAL "off")
+      set(_name valgrind.forced_rtm.serial)
+    endif()
+    add_test(NAME ${_name}
+      COMMAND ${CMAKE_COMMAND} -DVALGRIND=${HYTM_VALGRIND} -DPROGRAM=$<TARGET_FILE:forced_rtm>
+              -DSTM=${_stm} -DITERATIONS=20000 -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/${_name}
+              -DPYTHON=${_infra_python} -P ${_infra_dir}/valgrind/check_valgrind.cmake)
+    set_tests_properties(${_name} PROPERTIES TIMEOUT 180 LABELS "infra;valgrind")
+  endforeach()
+elseif(NOT HYTM_VALGRIND)
+  message(STATUS "valgrind not found: valgrind.forced_rtm is not registered (Debian: valgrind)")
+endif()

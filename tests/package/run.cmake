@@ -1,0 +1,82 @@
+# run.cmake: the installed-package consumer test (ctest: package.consumer).
+#
+#   cmake -DBUILD_DIR=<hytm build tree> -DCONSUMER_DIR=<tests/package/consumer>
+#         -DWORK_DIR=<scratch> [-DBUILD_TYPE=..] [-DC_COMPILER=..] [-DCXX_COMPILER=..]
+#         [-DSAN_FLAGS=-fsanitize=...] -P run.cmake
+#
+# 1. cmake --install BUILD_DIR --prefix WORK_DIR/prefix        (a fresh, private prefix)
+# 2. configure consumer/ with -DCMAKE_PREFIX_PATH=WORK_DIR/prefix, so that
+#    find_package(hytm CONFIG) can only find the package just installed
+# 3. build it and run both programs (C++ and C11), which check their own results.
+cmake_minimum_required(VERSION 3.25)
+
+foreach(v BUILD_DIR CONSUMER_DIR WORK_DIR)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "run.cmake: -D${v}=... is required")
+  endif()
+endforeach()
+
+function(step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+                  TIMEOUT 240)
+  if(NOT rc STREQUAL "0")
+    message(FATAL_ERROR "package.consumer: ${what} failed (${rc})\n"
+                        "--- command: ${ARGN}\n--- stdout:\n${out}\n--- stderr:\n${err}")
+  endif()
+  set(step_out "${out}" PARENT_SCOPE)
+endfunction()
+
+set(prefix "${WORK_DIR}/prefix")
+set(build "${WORK_DIR}/build")
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+
+# The tests may be run with HYTM_* set by the user; the consumer must pass without them.
+foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STATS)
+  unset(ENV{${v}})
+endforeach()
+
+step("install" "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
+foreach(f include/hytm/hytm.hpp include/hytm/hytm.h)
+  if(NOT EXISTS "${prefix}/${f}")
+    message(FATAL_ERROR "package.consumer: the install has no ${f}")
+  endif()
+endforeach()
+file(GLOB_RECURSE config "${prefix}/*/hytmConfig.cmake")
+file(GLOB_RECURSE lib "${prefix}/*/libhytm.so")
+if(NOT config OR NOT lib)
+  message(FATAL_ERROR "package.consumer: the install lacks hytmConfig.cmake or libhytm.so")
+endif()
+
+set(args -S "${CONSUMER_DIR}" -B "${build}" "-DCMAKE_PREFIX_PATH=${prefix}"
+         # Nothing but the fresh prefix: no user or system package registry.
+         -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF)
+if(BUILD_TYPE)
+  list(APPEND args "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
+endif()
+if(C_COMPILER)
+  list(APPEND args "-DCMAKE_C_COMPILER=${C_COMPILER}")
+endif()
+if(CXX_COMPILER)
+  list(APPEND args "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+endif()
+if(SAN_FLAGS)
+  # A sanitized libhytm needs its users linked with the same runtime.
+  list(APPEND args "-DCMAKE_C_FLAGS=${SAN_FLAGS}" "-DCMAKE_CXX_FLAGS=${SAN_FLAGS}"
+       "-DCMAKE_EXE_LINKER_FLAGS=${SAN_FLAGS}")
+endif()
+step("configure" "${CMAKE_COMMAND}" ${args})
+string(REGEX MATCH "hytm [^\n]* found in [^\n]*" found "${step_out}")
+message(STATUS "${found}")
+string(FIND "${found}" "${prefix}" pos)
+if(pos EQUAL -1)
+  message(FATAL_ERROR "package.consumer: find_package(hytm) did not pick the fresh install "
+                      "in ${prefix}: ${found}")
+endif()
+step("build" "${CMAKE_COMMAND}" --build "${build}")
+
+foreach(exe consumer_cxx consumer_c)
+  step("${exe}" "${build}/${exe}")
+  string(STRIP "${step_out}" o)
+  message(STATUS "${o}")
+endforeach()
