@@ -1,0 +1,214 @@
+#include "parent.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "catalog.hpp"
+#include "report.hpp"
+#include "spawn.hpp"
+
+namespace hytm_bench {
+namespace {
+
+// Progress on a terminal: one line redrawn in place; otherwise a plain log line per run.
+class progress {
+  public:
+    explicit progress(int total) : total_(total), tty_(isatty(STDERR_FILENO) != 0) {}
+
+    void begin(const std::string& what) {
+        current_ = what;
+        if (tty_) draw();
+    }
+    void done(const json::value& run) {
+        ++done_;
+        if (tty_) {
+            draw();
+            return;
+        }
+        std::string figure = run.find("error") ? "FAILED" : format_rate(run.number_or("throughput", 0)) + " ops/s";
+        if (const json::value* ipo = run.find("instructions_per_op")) figure = format_count(ipo->as_number()) + " instr/op";
+        std::fprintf(stderr, "[%d/%d] %s: %s\n", done_, total_, current_.c_str(), figure.c_str());
+    }
+    void skip(int runs) { total_ -= runs; }
+    void message(const std::string& line) {
+        clear();
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    void clear() {
+        if (tty_) std::fprintf(stderr, "\r\033[K");
+    }
+
+  private:
+    void draw() {
+        const int width = 30;
+        int filled = total_ > 0 ? done_ * width / total_ : width;
+        std::string bar(static_cast<std::size_t>(filled), '#');
+        bar.resize(width, '.');
+        std::fprintf(stderr, "\r\033[K[%s] %d/%d  %s", bar.c_str(), done_, total_, current_.c_str());
+        std::fflush(stderr);
+    }
+
+    int total_;
+    int done_ = 0;
+    bool tty_;
+    std::string current_;
+};
+
+// callgrind writes one file per CALLGRIND_DUMP_STATS_AT: "<out>.<n>", each with the request's
+// name in a "desc: Trigger: Client Request: NAME" line and the event count in "summary: N".
+std::map<std::string, double> read_callgrind_dumps(const std::string& dir, const std::string& base) {
+    std::map<std::string, double> counts;
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) return counts;
+    while (dirent* e = readdir(d)) {
+        std::string name = e->d_name;
+        if (name.rfind(base + ".", 0) != 0) continue;
+        std::ifstream in(dir + "/" + name);
+        std::string line, trigger;
+        double summary = -1;
+        while (std::getline(in, line)) {
+            const std::string tag = "desc: Trigger: Client Request: ";
+            if (line.rfind(tag, 0) == 0) trigger = line.substr(tag.size());
+            if (line.rfind("summary: ", 0) == 0) summary = std::strtod(line.c_str() + 9, nullptr);
+        }
+        if (!trigger.empty() && summary >= 0) counts[trigger] = summary;
+    }
+    closedir(d);
+    return counts;
+}
+
+std::string make_temp_dir() {
+    char tmpl[] = "/tmp/hytm-bench-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("cannot create a temporary directory");
+    return tmpl;
+}
+
+void remove_dir(const std::string& dir) {
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* e = readdir(d)) {
+            std::string name = e->d_name;
+            if (name != "." && name != "..") unlink((dir + "/" + name).c_str());
+        }
+        closedir(d);
+    }
+    rmdir(dir.c_str());
+}
+
+}  // namespace
+
+outcome run_all(const options& o) {
+    auto started = std::chrono::steady_clock::now();
+    outcome result;
+    std::vector<workload_config> configs = plan_configs(o);
+
+    // The plan, to size the progress bar.
+    std::vector<const impl_info*> impls;
+    std::map<std::string, int> planned;
+    int total = 0;
+    for (const auto& name : o.impls) {
+        const impl_info* impl = find_impl(name);
+        int n = 0;
+        for (const auto& cfg : configs)
+            if (impl->runs(cfg.workload)) n += static_cast<int>(plan_threads(o, impl->single_thread).size());
+        if (n == 0) continue;  // e.g. tbb-chm without hashset
+        if (impl->factory == nullptr) {
+            result.unavailable.emplace_back(name, impl->why_missing);
+            continue;
+        }
+        impls.push_back(impl);
+        planned[name] = n;
+        total += n;
+    }
+    progress bar(total);
+
+    std::string self = self_executable();
+    std::string callgrind_dir = o.callgrind ? make_temp_dir() : "";
+    for (const impl_info* impl : impls) {
+        std::vector<std::string> argv;
+        if (o.callgrind) {
+            // Collection is off until the child toggles it around the measured operations.
+            argv = {"valgrind", "--tool=callgrind", "--quiet", "--collect-atstart=no", "--callgrind-out-file=" + callgrind_dir + "/" + impl->name};
+        }
+        argv.push_back(self);
+        argv.insert(argv.end(), o.argv.begin() + 1, o.argv.end());
+        argv.insert(argv.end(), {"--child", impl->name, "--result-fd", "3"});
+        if (o.callgrind) argv.push_back("--counted");
+
+        child_process child = spawn_child(argv, child_environment(path_variables(), impl->env));
+        std::FILE* events = fdopen(child.events_fd, "r");
+        bool ready = false;
+        int runs_seen = 0;
+        std::string current;
+        char* line = nullptr;
+        std::size_t cap = 0;
+        while (getline(&line, &cap, events) > 0) {
+            json::value ev;
+            try {
+                ev = json::parse(line);
+            } catch (const json::parse_error& e) {
+                result.failures.push_back(impl->name + ": unreadable event from the child (" + e.what() + ")");
+                continue;
+            }
+            const std::string& kind = ev.find("event")->as_string();
+            if (kind == "ready") {
+                ready = true;
+            } else if (kind == "begin") {
+                current = ev.find("label")->as_string() + " · " + impl->name + " · " + std::to_string(static_cast<int>(ev.number_or("threads", 0))) + " thr";
+                bar.begin(current);
+            } else if (kind == "run") {
+                ev.as_object().erase(ev.as_object().begin());  // the "event" member
+                if (const json::value* e = ev.find("error"))
+                    result.failures.push_back(impl->name + " on " + ev.find("label")->as_string() + " with " +
+                                              std::to_string(static_cast<int>(ev.number_or("threads", 0))) + " threads: " + e->as_string());
+                ++runs_seen;
+                result.runs.push_back(std::move(ev));
+                bar.done(result.runs.back());
+            }
+        }
+        std::free(line);
+        std::fclose(events);
+        std::optional<std::string> end = wait_child(child.pid);
+        if (!ready) {
+            // The TM runtime refused its configuration at start-up (the engine or libitm printed why).
+            std::string why = end ? *end + " before starting" : "ended before starting";
+            result.unavailable.emplace_back(impl->name, why);
+            bar.message("hytm-bench: " + impl->name + " is unavailable: " + why);
+            bar.skip(planned[impl->name]);
+            continue;
+        }
+        if (end && runs_seen < planned[impl->name]) {
+            result.failures.push_back(impl->name + " " + *end + (current.empty() ? "" : " during " + current));
+            bar.message("hytm-bench: " + impl->name + " " + *end);
+            bar.skip(planned[impl->name] - runs_seen);
+        }
+        if (o.callgrind) {
+            std::map<std::string, double> counts = read_callgrind_dumps(callgrind_dir, impl->name);
+            for (std::size_t i = result.runs.size() - static_cast<std::size_t>(runs_seen); i < result.runs.size(); ++i) {
+                json::value& run = result.runs[i];
+                auto it = counts.find(impl->name + "|" + run.find("label")->as_string());
+                if (it == counts.end()) {
+                    result.failures.push_back(impl->name + ": no callgrind count for " + run.find("label")->as_string());
+                    continue;
+                }
+                double ops = run.number_or("ops", 0);
+                run.set("instructions", it->second);
+                run.set("instructions_per_op", ops > 0 ? it->second / ops : 0.0);
+            }
+        }
+    }
+    bar.clear();
+    if (o.callgrind) remove_dir(callgrind_dir);
+    result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+}
+
+}  // namespace hytm_bench

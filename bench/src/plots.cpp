@@ -1,0 +1,149 @@
+#include "plots.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "catalog.hpp"
+#include "report.hpp"
+#include "spawn.hpp"
+
+namespace hytm_bench {
+namespace {
+
+// "list size=256 update=20" -> "list-size256-update20", a file name.
+std::string slug(const std::string& label) {
+    std::string s;
+    for (char c : label) {
+        if (c == ' ') s += '-';
+        else if (c != '=') s += c;
+    }
+    return s;
+}
+
+std::string gp_string(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\\\"") : c == '_' ? std::string("\\\\_") : std::string(1, c);
+    return out + "\"";
+}
+
+std::string number(double v) { return std::isfinite(v) ? json::dump(json::value(v)) : "?"; }
+
+struct series {
+    std::vector<std::string> labels;  // in run order
+    std::map<std::string, std::map<std::string, std::map<int, double>>> rate;  // label -> impl -> threads -> ops/s
+    std::map<std::string, std::vector<std::pair<std::string, path_summary>>> aborts;  // label -> ("impl:path", summary) at most threads
+};
+
+series collect(const outcome& r) {
+    series s;
+    std::map<std::string, int> most;
+    for (const auto& run : r.runs) {
+        const std::string& label = run.find("label")->as_string();
+        if (!s.rate.count(label)) s.labels.push_back(label);
+        int t = static_cast<int>(run.number_or("threads", 0));
+        s.rate[label][run.find("impl")->as_string()][t] = run.find("error") ? NAN : run.number_or("throughput", NAN);
+        most[label] = std::max(most[label], t);
+    }
+    for (const auto& run : r.runs) {
+        const std::string& label = run.find("label")->as_string();
+        const json::value* stats = run.find("stats");
+        if (static_cast<int>(run.number_or("threads", 0)) != most[label] || stats == nullptr || stats->is_null()) continue;
+        for (const auto& [path, summary] : summarize_stats(*stats))
+            if (summary.commits > 0 || summary.total_aborts() > 0) s.aborts[label].emplace_back(run.find("impl")->as_string() + ":" + path, summary);
+    }
+    return s;
+}
+
+std::string throughput_plot(const std::string& dir, const std::string& label, const std::map<std::string, std::map<int, double>>& by_impl,
+                            const std::vector<std::string>& impl_order, const std::vector<int>& threads) {
+    std::string base = dir + "/throughput-" + slug(label);
+    std::string data = "threads";
+    std::vector<std::string> impls;
+    for (const auto& i : impl_order)
+        if (by_impl.count(i)) impls.push_back(i);
+    for (const auto& i : impls) data += " " + i;
+    data += "\n";
+    for (int t : threads) {
+        data += std::to_string(t);
+        for (const auto& i : impls) {
+            auto it = by_impl.at(i).find(t);
+            data += " " + (it == by_impl.at(i).end() ? std::string("?") : number(it->second));
+        }
+        data += "\n";
+    }
+    write_file(base + ".dat", data);
+    std::string script = "set terminal svg size 800,500 dynamic enhanced font 'sans,11'\n"
+                         "set output " + gp_string(base + ".svg") + "\n"
+                         "set title " + gp_string(label) + "\n"
+                         "set datafile missing '?'\n"
+                         "set key outside right top\n"
+                         "set xlabel 'threads'\nset ylabel 'operations per second'\n"
+                         "set logscale y\nset grid\nset xtics 1\n"
+                         "set xrange [0.5:" + std::to_string(threads.back()) + ".5]\n"
+                         "plot for [i=2:" + std::to_string(impls.size() + 1) + "] " + gp_string(base + ".dat") +
+                         " using 1:i with linespoints lw 2 pt 7 title columnheader(i)\n";
+    write_file(base + ".gp", script);
+    return base;
+}
+
+std::string aborts_plot(const std::string& dir, const std::string& label, const std::vector<std::pair<std::string, path_summary>>& bars) {
+    std::string base = dir + "/aborts-" + slug(label);
+    std::set<std::string> causes;
+    for (const auto& [name, s] : bars)
+        for (const auto& [cause, n] : s.aborts) causes.insert(cause);
+    if (causes.empty()) return {};
+    std::string data = "bar";
+    for (const auto& c : causes) data += " " + c;
+    data += "\n";
+    for (const auto& [name, s] : bars) {
+        data += name;
+        for (const auto& c : causes) {
+            auto it = s.aborts.find(c);
+            double n = it == s.aborts.end() ? 0 : it->second;
+            data += " " + number(s.commits > 0 ? n / s.commits : 0);
+        }
+        data += "\n";
+    }
+    write_file(base + ".dat", data);
+    std::string script = "set terminal svg size 800,500 dynamic enhanced font 'sans,11'\n"
+                         "set output " + gp_string(base + ".svg") + "\n"
+                         "set title " + gp_string(label + ": aborts per commit by cause (hytm configuration:path)") + "\n"
+                         "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.8 border -1\n"
+                         "set boxwidth 0.7\nset key outside right top\nset grid y\nset xtics rotate by -30\n"
+                         "set ylabel 'aborts per commit'\n"
+                         "plot for [i=2:" + std::to_string(causes.size() + 1) + "] " + gp_string(base + ".dat") +
+                         " using i:xtic(1) title columnheader(i)\n";
+    write_file(base + ".gp", script);
+    return base;
+}
+
+}  // namespace
+
+std::string draw_plots(const std::string& dir, const options& o, const outcome& r) {
+    if (!in_path("gnuplot")) return "plots skipped: gnuplot is not installed (Debian: apt-get install gnuplot-nox)";
+    series s = collect(r);
+    std::set<int> thread_set;
+    for (const auto& run : r.runs) thread_set.insert(static_cast<int>(run.number_or("threads", 0)));
+    if (thread_set.empty()) return "plots skipped: no runs";
+    std::vector<int> threads(thread_set.begin(), thread_set.end());
+    std::vector<std::string> scripts;
+    for (const auto& label : s.labels) {
+        scripts.push_back(throughput_plot(dir, label, s.rate[label], o.impls, threads));
+        if (auto it = s.aborts.find(label); it != s.aborts.end()) {
+            std::string a = aborts_plot(dir, label, it->second);
+            if (!a.empty()) scripts.push_back(a);
+        }
+    }
+    int failed = 0;
+    for (const auto& base : scripts) {
+        std::string cmd = "gnuplot '" + base + ".gp' 2>>'" + dir + "/gnuplot.log'";
+        if (std::system(cmd.c_str()) != 0) ++failed;
+    }
+    std::string msg = "plots: " + std::to_string(scripts.size() - static_cast<std::size_t>(failed)) + " SVG files in " + dir;
+    if (failed) msg += " (" + std::to_string(failed) + " failed; see " + dir + "/gnuplot.log)";
+    return msg;
+}
+
+}  // namespace hytm_bench

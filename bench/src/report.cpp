@@ -1,0 +1,263 @@
+#include "report.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include "catalog.hpp"
+#include "pinning.hpp"
+
+namespace hytm_bench {
+namespace {
+
+std::string printf_string(const char* fmt, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, v);
+    return buf;
+}
+
+const json::value* find_run(const outcome& r, const std::string& label, const std::string& impl, int threads) {
+    for (const auto& run : r.runs) {
+        if (run.find("label")->as_string() == label && run.find("impl")->as_string() == impl &&
+            static_cast<int>(run.number_or("threads", 0)) == threads)
+            return &run;
+    }
+    return nullptr;
+}
+
+// Labels in the order they were run.
+std::vector<std::string> labels_of(const outcome& r) {
+    std::vector<std::string> labels;
+    std::set<std::string> seen;
+    for (const auto& run : r.runs)
+        if (seen.insert(run.find("label")->as_string()).second) labels.push_back(run.find("label")->as_string());
+    return labels;
+}
+
+std::vector<int> thread_counts_of(const outcome& r) {
+    std::set<int> t;
+    for (const auto& run : r.runs) t.insert(static_cast<int>(run.number_or("threads", 0)));
+    return {t.begin(), t.end()};
+}
+
+double throughput(const json::value* run) { return run == nullptr || run->find("error") ? NAN : run->number_or("throughput", NAN); }
+
+std::string pad(std::string s, std::size_t width, bool right) {
+    if (s.size() >= width) return s;
+    return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
+}
+
+std::string ratio_text(double num, double den) {
+    if (!(num > 0) || !(den > 0)) return "-";
+    return printf_string(num / den >= 10 ? "%.1f" : "%.2f", num / den);
+}
+
+// Aborts per commit over all paths of one hytm run, or NaN when it has no statistics.
+double aborts_per_commit(const json::value* run) {
+    if (run == nullptr) return NAN;
+    const json::value* stats = run->find("stats");
+    if (stats == nullptr || stats->is_null()) return NAN;
+    double commits = 0, aborts = 0;
+    for (const auto& [path, s] : summarize_stats(*stats)) {
+        commits += s.commits;
+        aborts += s.total_aborts();
+    }
+    return commits > 0 ? aborts / commits : NAN;
+}
+
+std::string iso_date() {
+    std::time_t now = std::time(nullptr);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return buf;
+}
+
+std::string hostname() {
+    char buf[256] = {};
+    gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+}  // namespace
+
+std::string format_rate(double v) {
+    if (!std::isfinite(v)) return "-";
+    if (v >= 1e9) return printf_string("%.2fG", v / 1e9);
+    if (v >= 1e6) return printf_string("%.2fM", v / 1e6);
+    if (v >= 1e3) return printf_string("%.1fk", v / 1e3);
+    return printf_string("%.0f", v);
+}
+
+std::string format_count(double v) {
+    if (!std::isfinite(v)) return "-";
+    if (v >= 1e6) return printf_string("%.2fM", v / 1e6);
+    if (v >= 1e4) return printf_string("%.1fk", v / 1e3);
+    return printf_string("%.0f", v);
+}
+
+double path_summary::total_aborts() const {
+    double t = 0;
+    for (const auto& [cause, n] : aborts) t += n;
+    return t;
+}
+
+std::map<std::string, path_summary> summarize_stats(const json::value& stats) {
+    std::map<std::string, path_summary> out;
+    const json::value* paths = stats.find("paths");
+    if (paths == nullptr || !paths->is_object()) return out;
+    for (const auto& [name, p] : paths->as_object()) {
+        path_summary s;
+        s.commits = p.number_or("commits", 0);
+        if (const json::value* a = p.find("aborts")) {
+            if (a->is_number()) {
+                if (a->as_number() > 0) s.aborts["all"] = a->as_number();
+            } else if (a->is_object()) {
+                for (const auto& [cause, n] : a->as_object())
+                    if (n.is_number() && n.as_number() > 0) s.aborts[cause] = n.as_number();
+            }
+        }
+        out[name] = s;
+    }
+    return out;
+}
+
+void print_tables(const options& o, const outcome& r) {
+    std::vector<int> threads = thread_counts_of(r);
+    int most = threads.empty() ? 1 : threads.back();
+    std::printf("Throughput in operations per second (higher is better); %.2f s per run.\n", o.duration);
+    std::printf("aborts/commit: hytm's aborts over all paths per committed transaction, at %d thread%s.\n\n", most, most == 1 ? "" : "s");
+    for (const auto& label : labels_of(r)) {
+        std::string head = pad(label, 40, false);
+        for (int t : threads) head += pad(std::to_string(t) + " thr", 10, true);
+        head += pad("aborts/commit", 15, true);
+        std::printf("%s\n", head.c_str());
+        for (const auto& impl : o.impls) {
+            bool any = false;
+            std::string row = "  " + pad(impl, 38, false);
+            for (int t : threads) {
+                const json::value* run = find_run(r, label, impl, t);
+                any |= run != nullptr;
+                row += pad(run == nullptr ? "" : run->find("error") ? "FAILED" : format_rate(throughput(run)), 10, true);
+            }
+            if (!any) continue;
+            double apc = aborts_per_commit(find_run(r, label, impl, most));
+            row += pad(std::isfinite(apc) ? printf_string("%.3f", apc) : "", 15, true);
+            std::printf("%s\n", row.c_str());
+        }
+        std::printf("\n");
+    }
+
+    // The figures the project is judged by: hytm against the limit and against compiler TM.
+    const std::string hytm = "hytm-auto", itm = "itm-ml_wt", seq = "seq";
+    std::printf("Ratios of %s's throughput to %s at 1 thread and to %s at the same thread count\n", hytm.c_str(), seq.c_str(), itm.c_str());
+    std::string head = pad("workload", 40, false);
+    for (int t : threads) head += pad("/seq@" + std::to_string(t), 10, true) + pad("/itm@" + std::to_string(t), 10, true);
+    std::printf("%s\n", head.c_str());
+    for (const auto& label : labels_of(r)) {
+        std::string row = pad(label, 40, false);
+        double s = throughput(find_run(r, label, seq, 1));
+        for (int t : threads) {
+            double h = throughput(find_run(r, label, hytm, t));
+            row += pad(ratio_text(h, s), 10, true) + pad(ratio_text(h, throughput(find_run(r, label, itm, t))), 10, true);
+        }
+        std::printf("%s\n", row.c_str());
+    }
+    std::printf("\n");
+}
+
+void print_callgrind_tables(const options& o, const outcome& r) {
+    std::printf("Instructions per operation on one thread (callgrind; %llu operations per run) and the ratio to seq.\n\n",
+                static_cast<unsigned long long>(o.callgrind_ops));
+    for (const auto& label : labels_of(r)) {
+        std::printf("%s\n", label.c_str());
+        const json::value* base = find_run(r, label, "seq", 1);
+        double seq_ipo = base ? base->number_or("instructions_per_op", NAN) : NAN;
+        for (const auto& impl : o.impls) {
+            const json::value* run = find_run(r, label, impl, 1);
+            if (run == nullptr) continue;
+            double ipo = run->number_or("instructions_per_op", NAN);
+            std::printf("  %s%s%s\n", pad(impl, 38, false).c_str(), pad(run->find("error") ? "FAILED" : printf_string("%.0f", ipo), 10, true).c_str(),
+                        pad(ratio_text(ipo, seq_ipo) + "x", 10, true).c_str());
+        }
+        std::printf("\n");
+    }
+}
+
+json::value report_json(const options& o, const outcome& r) {
+    json::object machine;
+    {
+        cpu_pinning topo;
+        machine.emplace_back("hostname", hostname());
+        machine.emplace_back("cpu", topo.cpu_model());
+        machine.emplace_back("cores", topo.cores());
+        machine.emplace_back("pus", topo.pus());
+    }
+#if defined(__clang__)
+    machine.emplace_back("compiler", "clang " __clang_version__);
+#elif defined(__GNUC__)
+    machine.emplace_back("compiler", "g++ " __VERSION__);
+#endif
+    std::string command;
+    for (const auto& a : o.argv) command += (command.empty() ? "" : " ") + a;
+    json::array threads, unavailable, failures;
+    for (int t : o.threads) threads.emplace_back(t);
+    for (const auto& [impl, why] : r.unavailable) unavailable.emplace_back(json::object{{"impl", impl}, {"reason", why}});
+    for (const auto& f : r.failures) failures.emplace_back(f);
+    return json::object{
+        {"tool", "hytm-bench"},
+        {"date", iso_date()},
+        {"command", command},
+        {"mode", o.callgrind ? "callgrind" : "timed"},
+        {"machine", json::value(std::move(machine))},
+        {"settings", json::object{{"duration", o.duration}, {"threads", json::value(std::move(threads))}, {"pinned", o.pin},
+                                  {"callgrind_ops", o.callgrind ? json::value(o.callgrind_ops) : json::value()}}},
+        {"wall_seconds", r.wall_seconds},
+        {"unavailable", json::value(std::move(unavailable))},
+        {"failures", json::value(std::move(failures))},
+        {"runs", json::value(json::array(r.runs))},
+    };
+}
+
+void write_csv(const std::string& path, const outcome& r) {
+    std::string out = "workload,label,impl,threads,seconds,ops,throughput,commits,aborts,instructions_per_op,error\n";
+    for (const auto& run : r.runs) {
+        double commits = NAN, aborts = NAN;
+        if (const json::value* stats = run.find("stats"); stats && !stats->is_null()) {
+            commits = aborts = 0;
+            for (const auto& [p, s] : summarize_stats(*stats)) {
+                commits += s.commits;
+                aborts += s.total_aborts();
+            }
+        }
+        auto num = [](double v) { return std::isfinite(v) ? json::dump(json::value(v)) : std::string(); };
+        const json::value* err = run.find("error");
+        out += csv_field(run.find("workload")->as_string()) + "," + csv_field(run.find("label")->as_string()) + "," +
+               csv_field(run.find("impl")->as_string()) + "," + num(run.number_or("threads", NAN)) + "," + num(run.number_or("seconds", NAN)) +
+               "," + num(run.number_or("ops", NAN)) + "," + num(run.number_or("throughput", NAN)) + "," + num(commits) + "," + num(aborts) + "," +
+               num(run.number_or("instructions_per_op", NAN)) + "," + csv_field(err ? err->as_string() : "") + "\n";
+    }
+    write_file(path, out);
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::filesystem::path p(path);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+    std::ofstream f(path, std::ios::binary);
+    f << text;
+    if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace hytm_bench

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""bench.smoke: a tiny run of every workload on every implementation of hytm-bench.
+
+Checks that every run's result check passed (the driver exits 1 otherwise), that the JSON report
+parses and every run in it has every field, that every workload ran on every implementation
+that is available, and that the CSV and the plots were written. Not a timing test.
+
+usage: smoke.py HYTM_BENCH WORK_DIR
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+RUN_KEYS = {"workload": str, "params": dict, "label": str, "impl": str, "threads": int,
+            "seconds": float, "ops": int, "throughput": float, "stats": object}
+
+
+def fail(msg):
+    print("bench.smoke: FAIL: " + msg)
+    sys.exit(1)
+
+
+def run(cmd, expect_rc=0):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != expect_rc:
+        fail("%s exited with %d, expected %d\n--- stdout\n%s\n--- stderr\n%s" % (" ".join(cmd), p.returncode, expect_rc, p.stdout, p.stderr))
+    return p
+
+
+def names(listing, section):
+    """The names under one heading of --list."""
+    out, inside = [], False
+    for line in listing.splitlines():
+        if line.startswith(section):
+            inside = True
+        elif line and not line.startswith(" "):
+            inside = False
+        elif inside and line.startswith("  ") and not line.startswith("   "):
+            out.append(line.split()[0])
+    return out
+
+
+def main():
+    exe, work = sys.argv[1], sys.argv[2]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+
+    run([exe, "--help"])
+    run([exe, "--bogus"], expect_rc=2)
+    run([exe, "--workloads", "nosuch"], expect_rc=2)
+    listing = run([exe, "--list"]).stdout
+    workloads, impls = names(listing, "workloads"), names(listing, "implementations")
+    if len(workloads) < 9 or len(impls) < 11:
+        fail("--list shows %d workloads and %d implementations:\n%s" % (len(workloads), len(impls), listing))
+
+    # 20 % updates keep the sets busy; at 20 % the bank also runs its audits (80 % of its ops).
+    report = os.path.join(work, "report.json")
+    p = run([exe, "--threads", "1,2", "--duration", "0.02", "--update", "20", "--out", work, "--json", report])
+    print(p.stdout)
+
+    with open(report) as f:
+        doc = json.load(f)
+    for key in ("date", "command", "machine", "settings", "unavailable", "failures", "runs"):
+        if key not in doc:
+            fail("report has no '%s'" % key)
+    if doc["failures"]:
+        fail("failures: %s" % doc["failures"])
+    unavailable = {u["impl"]: u["reason"] for u in doc["unavailable"]}
+    for impl, why in unavailable.items():
+        print("note: %s unavailable: %s" % (impl, why))
+    for must in ("seq", "mutex", "hytm-stm", "hytm-serial", "hytm-auto"):
+        if must in impls and must in unavailable and "not built" not in listing.split(must, 1)[1].split("\n", 1)[0]:
+            fail("%s is built but could not start: %s" % (must, unavailable[must]))
+
+    seen = set()
+    for r in doc["runs"]:
+        for key, typ in RUN_KEYS.items():
+            if key not in r:
+                fail("a run has no '%s': %s" % (key, r))
+            v = r[key]
+            if typ is float and not isinstance(v, (int, float)) or typ in (int, str, dict) and not isinstance(v, typ):
+                fail("run field '%s' has the wrong type: %r" % (key, v))
+        if "error" in r:
+            fail("run failed: %s" % r["error"])
+        if r["ops"] <= 0 or r["throughput"] <= 0 or r["seconds"] <= 0:
+            fail("a run did no work: %s" % {k: r[k] for k in ("label", "impl", "threads", "ops")})
+        if r["impl"].startswith("hytm-"):
+            if not isinstance(r["stats"], dict) or "paths" not in r["stats"]:
+                fail("hytm run without statistics: %s %s" % (r["impl"], r["label"]))
+        elif r["stats"] is not None:
+            fail("%s has statistics; only hytm runs should" % r["impl"])
+        if r["impl"] == "seq" and r["threads"] != 1:
+            fail("seq ran with %d threads" % r["threads"])
+        seen.add((r["workload"], r["impl"], r["threads"]))
+
+    for w in workloads:
+        for i in impls:
+            if i in unavailable or (i == "tbb-chm" and w != "hashset"):
+                continue
+            for t in ([1] if i == "seq" else [1, 2]):
+                if (w, i, t) not in seen:
+                    fail("no run of %s on %s with %d threads" % (w, i, t))
+
+    with open(os.path.join(work, "results.csv")) as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) != len(doc["runs"]):
+        fail("CSV has %d rows for %d runs" % (len(rows), len(doc["runs"])))
+
+    if shutil.which("gnuplot"):
+        svgs = [n for n in os.listdir(os.path.join(work, "plots")) if n.endswith(".svg")]
+        if not any(n.startswith("throughput-") for n in svgs):
+            fail("no throughput plot in %s" % os.path.join(work, "plots"))
+    print("bench.smoke: OK (%d runs)" % len(doc["runs"]))
+
+
+if __name__ == "__main__":
+    main()
