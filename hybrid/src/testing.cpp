@@ -2,6 +2,8 @@
 
 #include <deque>
 
+#include "hytm/hybrid/thread_ctx.hpp"
+
 namespace hytm {
 namespace detail {
 void set_script(std::deque<unsigned> s);
@@ -27,6 +29,17 @@ void script_htm(std::initializer_list<unsigned> statuses) {
 }
 
 std::size_t script_left() { return detail::script_left(); }
+
+void forget_site_policy() {
+  thread_ctx& ctx = current_ctx();
+  for (site_local* s : ctx.sites) {
+    if (!s) continue;
+    s->htm_skip = 0;
+    s->capacity_streak = 0;
+    s->other_streak = 0;
+    s->probe_interval = 16;
+  }
+}
 
 void restore_environment_mode() { detail::configure_from_environment(); }
 

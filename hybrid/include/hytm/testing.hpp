@@ -28,6 +28,10 @@ HYTM_API mode current_mode();
 HYTM_API void script_htm(std::initializer_list<unsigned> statuses);
 HYTM_API std::size_t script_left();
 
+// Forgets what the adaptive policy learnt about every call site on the
+// calling thread (so that one test's aborts do not steer the next).
+HYTM_API void forget_site_policy();
+
 // Restores the configuration the environment gave at start-up.
 HYTM_API void restore_environment_mode();
 

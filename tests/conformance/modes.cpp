@@ -1,0 +1,30 @@
+#include "modes.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace hytm_test {
+
+std::vector<mode_case> all_modes() {
+  using hytm::htm_mode;
+  using hytm::stm_algorithm;
+  const hytm::testing::mode env = hytm::testing::current_mode();
+  return {
+      {"serial", {htm_mode::off, stm_algorithm::off, 8, 64}, 0},
+      {"stm", {htm_mode::off, stm_algorithm::norec, 8, 64}, 0},
+      {"stm_serial_mix", {htm_mode::off, stm_algorithm::norec, 8, 1}, 50},
+      {"environment", env, 20},
+  };
+}
+
+long scaled(long n) {
+  long s = HYTM_STRESS_SCALE;
+  // Under valgrind threads run one at a time and every instruction is slow.
+  if (const char* v = std::getenv("HYTM_TEST_SLOW")) s *= std::atol(v) > 0 ? std::atol(v) : 1;
+  const long r = n / s;
+  return r > 0 ? r : 1;
+}
+
+std::string mode_name(const ::testing::TestParamInfo<mode_case>& info) { return info.param.name; }
+
+}  // namespace hytm_test

@@ -1,0 +1,105 @@
+// The C interface on every path, with C bodies compiled as C.
+#include <gtest/gtest.h>
+#include <hytm/hytm.h>
+#include <hytm/testing.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../conformance/modes.hpp"
+
+extern "C" {
+struct bank {
+  uint64_t accounts[16];
+};
+void c_transfer(bank* b);
+uint64_t c_block_audit(bank* b);
+void c_block_increment(uint64_t* counter);
+int c_restart_twice(uint64_t* x, int* aborts);
+int c_mixed(void);
+const char* c_irrevocable_path(void);
+uint64_t c_nested(uint64_t* x);
+}
+
+namespace {
+
+class CApi : public ::testing::TestWithParam<hytm::testing::mode> {
+ protected:
+  void SetUp() override { hytm::testing::set_mode(GetParam()); }
+  void TearDown() override { hytm::testing::restore_environment_mode(); }
+};
+
+TEST_P(CApi, BankAndBlockAuditKeepTheTotal) {
+  bank b{};
+  for (auto& a : b.accounts) a = 100;
+  std::atomic<int> bad{0};
+  const long n = 20000 / HYTM_STRESS_SCALE;
+  std::thread mover([&] {
+    for (long i = 0; i < n; ++i) c_transfer(&b);
+  });
+  std::thread auditor([&] {
+    for (long i = 0; i < n / 4; ++i)
+      if (c_block_audit(&b) != 1600) bad.fetch_add(1);
+  });
+  mover.join();
+  auditor.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(c_block_audit(&b), 1600u);
+  EXPECT_EQ(b.accounts[1], 100u + static_cast<uint64_t>(n));
+}
+
+TEST_P(CApi, BlockCounterFromTwoThreads) {
+  uint64_t counter = 0;
+  const long n = 20000 / HYTM_STRESS_SCALE;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 2; ++t)
+    ts.emplace_back([&] {
+      for (long i = 0; i < n; ++i) c_block_increment(&counter);
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(counter, static_cast<uint64_t>(2 * n));
+}
+
+TEST_P(CApi, RestartRunsAbortHandlers) {
+  uint64_t x = 0;
+  int aborts = 0;
+  EXPECT_EQ(c_restart_twice(&x, &aborts), 3);
+  EXPECT_EQ(x, 3u);
+  EXPECT_EQ(aborts, 2);
+}
+
+TEST_P(CApi, MixedSizesBytesAndMemory) { EXPECT_TRUE(c_mixed()); }
+
+TEST_P(CApi, IrrevocableIsSerial) { EXPECT_STREQ(c_irrevocable_path(), "serial"); }
+
+TEST_P(CApi, NestedBlocksFlatten) {
+  uint64_t x = 0;
+  EXPECT_EQ(c_nested(&x), 2u);
+}
+
+TEST_P(CApi, StatsJsonNamesTheSites) {
+  bank b{};
+  c_transfer(&b);
+  char* j = hytm_stats_json();
+  ASSERT_NE(j, nullptr);
+  EXPECT_NE(std::string(j).find("\"name\":\"c.transfer\""), std::string::npos) << j;
+  std::free(j);
+  EXPECT_EQ(hytm_in_transaction(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Paths, CApi,
+    ::testing::Values(hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::off, 8, 64},
+                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64},
+                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 0}),
+    [](const auto& p) {
+      return std::string(p.param.stm == hytm::stm_algorithm::off ? "serial"
+                         : p.param.stm_retries == 0            ? "stm_to_serial"
+                                                                   : "stm");
+    });
+
+}  // namespace
