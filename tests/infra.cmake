@@ -23,6 +23,7 @@ endif()
 add_test(NAME package.consumer
   COMMAND ${CMAKE_COMMAND}
           -DBUILD_DIR=${PROJECT_BINARY_DIR}
+          -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
           -DCONSUMER_DIR=${_infra_dir}/package/consumer
           -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/package-consumer
           -DBUILD_TYPE=${CMAKE_BUILD_TYPE}

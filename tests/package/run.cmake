@@ -1,16 +1,17 @@
 # run.cmake: the installed-package consumer test (ctest: package.consumer).
 #
-#   cmake -DBUILD_DIR=<hytm build tree> -DCONSUMER_DIR=<tests/package/consumer>
-#         -DWORK_DIR=<scratch> [-DBUILD_TYPE=..] [-DC_COMPILER=..] [-DCXX_COMPILER=..]
-#         [-DSAN_FLAGS=-fsanitize=...] -P run.cmake
+#   cmake -DBUILD_DIR=<hytm build tree> -DSOURCE_DIR=<hytm source tree>
+#         -DCONSUMER_DIR=<tests/package/consumer> -DWORK_DIR=<scratch> [-DBUILD_TYPE=..]
+#         [-DC_COMPILER=..] [-DCXX_COMPILER=..] [-DSAN_FLAGS=-fsanitize=...] -P run.cmake
 #
-# 1. cmake --install BUILD_DIR --prefix WORK_DIR/prefix        (a fresh, private prefix)
+# 1. cmake --install BUILD_DIR --prefix WORK_DIR/staging, then move the tree to WORK_DIR/prefix:
+#    the package must be relocatable, and its CMake files must not name the build or source tree
 # 2. configure consumer/ with -DCMAKE_PREFIX_PATH=WORK_DIR/prefix, so that
 #    find_package(hytm CONFIG) can only find the package just installed
 # 3. build it and run both programs (C++ and C11), which check their own results.
 cmake_minimum_required(VERSION 3.25)
 
-foreach(v BUILD_DIR CONSUMER_DIR WORK_DIR)
+foreach(v BUILD_DIR SOURCE_DIR CONSUMER_DIR WORK_DIR)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "run.cmake: -D${v}=... is required")
   endif()
@@ -26,6 +27,7 @@ function(step what)
   set(step_out "${out}" PARENT_SCOPE)
 endfunction()
 
+set(staging "${WORK_DIR}/staging")
 set(prefix "${WORK_DIR}/prefix")
 set(build "${WORK_DIR}/build")
 file(REMOVE_RECURSE "${WORK_DIR}")
@@ -36,7 +38,8 @@ foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STATS)
   unset(ENV{${v}})
 endforeach()
 
-step("install" "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
+step("install" "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${staging}")
+file(RENAME "${staging}" "${prefix}")
 foreach(f include/hytm/hytm.hpp include/hytm/hytm.h)
   if(NOT EXISTS "${prefix}/${f}")
     message(FATAL_ERROR "package.consumer: the install has no ${f}")
@@ -47,6 +50,17 @@ file(GLOB_RECURSE lib "${prefix}/*/libhytm.so")
 if(NOT config OR NOT lib)
   message(FATAL_ERROR "package.consumer: the install lacks hytmConfig.cmake or libhytm.so")
 endif()
+file(GLOB_RECURSE cmake_files "${prefix}/*.cmake")
+foreach(f ${cmake_files})
+  file(READ "${f}" text)
+  foreach(tree "${BUILD_DIR}" "${SOURCE_DIR}" "${staging}")
+    string(FIND "${text}" "${tree}" pos)
+    if(NOT pos EQUAL -1)
+      message(FATAL_ERROR "package.consumer: the installed ${f} names ${tree}: "
+                          "the package is not relocatable")
+    endif()
+  endforeach()
+endforeach()
 
 set(args -S "${CONSUMER_DIR}" -B "${build}" "-DCMAKE_PREFIX_PATH=${prefix}"
          # Nothing but the fresh prefix: no user or system package registry.
