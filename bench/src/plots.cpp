@@ -24,8 +24,20 @@ std::string slug(const std::string& label) {
 
 std::string gp_string(const std::string& s) {
     std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\\\"") : c == '_' ? std::string("\\\\_") : std::string(1, c);
+    for (char c : s) out += c == '"' ? std::string("\\\"") : std::string(1, c);
     return out + "\"";
+}
+
+// Twelve distinguishable colours (gnuplot's default cycle has eight, so two series would share one).
+const char* const palette[] = {"#000000", "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00",
+                               "#a65628", "#f781bf", "#999999", "#66c2a5", "#b8860b", "#1f3a93"};
+
+// noenhanced: names such as itm-ml_wt must not turn into subscripts.
+std::string header(const std::string& svg, const std::string& title) {
+    return "set terminal svg size 800,500 dynamic noenhanced font 'sans,11'\n"
+           "set output " + gp_string(svg) + "\n"
+           "set title " + gp_string(title) + "\n"
+           "set key outside right top\n";
 }
 
 std::string number(double v) { return std::isfinite(v) ? json::dump(json::value(v)) : "?"; }
@@ -74,16 +86,20 @@ std::string throughput_plot(const std::string& dir, const std::string& label, co
         data += "\n";
     }
     write_file(base + ".dat", data);
-    std::string script = "set terminal svg size 800,500 dynamic enhanced font 'sans,11'\n"
-                         "set output " + gp_string(base + ".svg") + "\n"
-                         "set title " + gp_string(label) + "\n"
+    std::string script = header(base + ".svg", label) +
                          "set datafile missing '?'\n"
-                         "set key outside right top\n"
                          "set xlabel 'threads'\nset ylabel 'operations per second'\n"
                          "set logscale y\nset grid\nset xtics 1\n"
                          "set xrange [0.5:" + std::to_string(threads.back()) + ".5]\n"
-                         "plot for [i=2:" + std::to_string(impls.size() + 1) + "] " + gp_string(base + ".dat") +
-                         " using 1:i with linespoints lw 2 pt 7 title columnheader(i)\n";
+                         "plot";
+    // hytm solid and thick, the peers dashed, so the engine's lines stand out among a dozen.
+    for (std::size_t i = 0; i < impls.size(); ++i) {
+        bool hytm = impls[i].rfind("hytm-", 0) == 0;
+        script += std::string(i ? "," : "") + " \\\n  " + gp_string(base + ".dat") + " using 1:" + std::to_string(i + 2) +
+                  " with linespoints lc rgb '" + palette[i % std::size(palette)] + "' lw " + (hytm ? "3 dt 1" : "1.5 dt 2") +
+                  " pt 7 title columnheader(" + std::to_string(i + 2) + ")";
+    }
+    script += "\n";
     write_file(base + ".gp", script);
     return base;
 }
@@ -107,11 +123,9 @@ std::string aborts_plot(const std::string& dir, const std::string& label, const 
         data += "\n";
     }
     write_file(base + ".dat", data);
-    std::string script = "set terminal svg size 800,500 dynamic enhanced font 'sans,11'\n"
-                         "set output " + gp_string(base + ".svg") + "\n"
-                         "set title " + gp_string(label + ": aborts per commit by cause (hytm configuration:path)") + "\n"
+    std::string script = header(base + ".svg", label + ": aborts per commit by cause (hytm configuration:path)") +
                          "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.8 border -1\n"
-                         "set boxwidth 0.7\nset key outside right top\nset grid y\nset xtics rotate by -30\n"
+                         "set boxwidth 0.7\nset grid y\nset xtics rotate by -30\n"
                          "set ylabel 'aborts per commit'\n"
                          "plot for [i=2:" + std::to_string(causes.size() + 1) + "] " + gp_string(base + ".dat") +
                          " using i:xtic(1) title columnheader(i)\n";

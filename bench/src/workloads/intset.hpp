@@ -74,7 +74,8 @@ class intset_run final : public workload_run {
             bool add = (r.next() & 1) != 0;
             long key = static_cast<long>(r.below(range()));
             if (!update) {
-                ex_.run(sites::contains, [&](auto& a) { return set_.contains(a, key); });
+                // Counted so that the compiler cannot drop an uninstrumented lookup whose result is unused.
+                c.found += ex_.run(sites::contains, [&](auto& a) { return set_.contains(a, key); });
             } else if (add) {
                 // Drawn here for every set, so all impls and all sets consume the same random stream.
                 int level = skip_list::random_level(r.next());
@@ -102,6 +103,7 @@ class intset_run final : public workload_run {
     struct counts {
         long inserted = 0;
         long removed = 0;
+        long found = 0;
     };
 
     long range() const { return 2 * size_; }
