@@ -1,0 +1,103 @@
+/* main.c: hytm-interp --gil|--tm [--threads N] [--slice N] [--stats] PROGRAM [ARGS] */
+#include "interp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(void)
+{
+    fputs("usage: hytm-interp --gil|--tm [--threads N] [--slice N] [--stats] PROGRAM [ARGS]\n"
+          "  --gil        run interpreter threads under one global lock\n"
+          "  --tm         run them as hytm transactions\n"
+          "  --threads N  worker threads the program may start (it reads nthreads(); default 1)\n"
+          "  --slice N    bytecodes per lock hold / transaction (default 10000)\n"
+          "  --restart-every N  (testing) restart every Nth transaction attempt once\n"
+          "  --stats      print the interpreter's and hytm's statistics on standard error\n",
+          stderr);
+    exit(64);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0, n;
+    char *buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = 0;
+    return buf;
+}
+
+static int positive(const char *s)
+{
+    char *end;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || *end || v < 1 || v > 1 << 20)
+        usage();
+    return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+    int mode = -1, nthreads = 1, slice = 10000, restart_every = 0, stats = 0, i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+        if (!strcmp(argv[i], "--gil"))
+            mode = MODE_GIL;
+        else if (!strcmp(argv[i], "--tm"))
+            mode = MODE_TM;
+        else if (!strcmp(argv[i], "--threads"))
+            nthreads = positive(i + 1 < argc ? argv[++i] : NULL);
+        else if (!strcmp(argv[i], "--slice"))
+            slice = positive(i + 1 < argc ? argv[++i] : NULL);
+        else if (!strcmp(argv[i], "--restart-every"))
+            restart_every = positive(i + 1 < argc ? argv[++i] : NULL);
+        else if (!strcmp(argv[i], "--stats"))
+            stats = 1;
+        else
+            usage();
+    }
+    if (mode < 0 || i == argc)
+        usage();
+    const char *path = argv[i];
+    char *source = read_file(path);
+    if (!source) {
+        perror(path);
+        return 66;
+    }
+    program *prog = compile_program(path, source);
+    free(source);
+    if (!prog)
+        return 65;
+    interp *vm = interp_new(prog, (enum mode)mode, nthreads, slice, restart_every, argc - i - 1,
+                            argv + i + 1);
+    if (!vm) {
+        fputs("hytm-interp: out of memory\n", stderr);
+        return 70;
+    }
+    uint64_t counters[3];
+    interp_run(vm, counters);
+    fflush(stdout);
+    if (stats) {
+        fprintf(stderr,
+                "hytm-interp: mode %s, slice %d: %llu slices committed, %llu restarted, "
+                "%llu bytecodes committed\n",
+                mode == MODE_TM ? "tm" : "gil", slice, (unsigned long long)counters[0],
+                (unsigned long long)counters[1], (unsigned long long)counters[2]);
+        char *json = hytm_stats_json();
+        if (json) {
+            fprintf(stderr, "%s\n", json);
+            free(json);
+        }
+    }
+    interp_free(vm);
+    free_program(prog);
+    return 0;
+}

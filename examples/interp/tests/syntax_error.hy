@@ -1,0 +1,2 @@
+var x = 1
+while x < { x = x + 1 }

@@ -1,0 +1,81 @@
+// task_pool.hpp: a pool of workers whose every task runs as one hytm
+// transaction -- the "one coarse lock around each task" model, run in
+// parallel.  Header-only on top of oneTBB: link TBB::tbb next to hytm::hytm.
+//
+//   hytm::task_pool pool(hytm::site("wordcount.task"));
+//   for (const chunk& c : chunks)
+//     pool.run([&map, &c](auto& tx) {        // a body, as for hytm::atomic
+//       for (word w : c) map.add(tx, w, 1);
+//     });
+//   pool.wait();                              // rethrows a task's exception
+//
+//   hytm::parallel_for_each(items.begin(), items.end(),
+//                           [&](auto& tx, const item& it) { ... });
+//
+// Task bodies follow hytm::atomic's rules (hytm.hpp): shared data only
+// through tx, re-executable, not noexcept.  A task that throws is rolled back
+// like any transaction, and the exception propagates to the caller of wait()
+// (or of parallel_for_each); as with tbb::task_group, the tasks not yet
+// started are then cancelled.  Statistics and the conflict report count all
+// tasks of a pool under its site.
+//
+// Not for: tasks that wait for each other (a transaction cannot block), and
+// starting tasks from inside a transaction -- an aborted attempt would
+// start them again; register the run() with tx.on_commit instead.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <oneapi/tbb/parallel_for_each.h>
+#include <oneapi/tbb/task_group.h>
+
+#include "hytm/hytm.hpp"
+
+namespace hytm {
+
+class task_pool {
+ public:
+  explicit task_pool(site s = site("hytm.task_pool")) : site_(s) {}
+  task_pool(const task_pool&) = delete;
+  task_pool& operator=(const task_pool&) = delete;
+  // Like tbb::task_group, a pool must be waited for before it is destroyed.
+  ~task_pool() = default;
+
+  // Queues body to run, on some worker, as one transaction.
+  template <class Body>
+  void run(Body body) {
+    refuse_inside_transaction("task_pool::run");
+    group_.run([s = site_, body = std::move(body)] { hytm::atomic(s, body); });
+  }
+
+  // Runs queued tasks on this thread too, until all are done; rethrows the
+  // exception of a task that threw.  The pool can be used again afterwards.
+  void wait() {
+    refuse_inside_transaction("task_pool::wait");
+    group_.wait();
+  }
+
+ private:
+  static void refuse_inside_transaction(const char* what) {
+    if (hytm::in_transaction())
+      throw std::logic_error(std::string(what) +
+                             " inside a transaction: call it from tx.on_commit");
+  }
+
+  site site_;
+  tbb::task_group group_;
+};
+
+// body(tx, item) for every item of [first, last), each call one transaction.
+template <class It, class Body>
+void parallel_for_each(It first, It last, Body body, site s = site("hytm.parallel_for_each")) {
+  if (hytm::in_transaction())
+    throw std::logic_error("parallel_for_each inside a transaction");
+  tbb::parallel_for_each(first, last, [&](auto&& item) {
+    hytm::atomic(s, [&](auto& tx) { body(tx, item); });
+  });
+}
+
+}  // namespace hytm
