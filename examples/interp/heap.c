@@ -1,6 +1,8 @@
 /* heap.c: lists, queues and thread handles in shared memory. */
 #include "heap.h"
 
+#include <stdio.h>
+
 typedef struct {
     obj h;
     uint64_t len, cap;
@@ -32,6 +34,7 @@ static obj *obj_new(vm_thread *t, size_t size, enum obj_type type)
      * head is part of the slice checkpoint: an aborted slice's objects (which
      * hytm releases) drop out of the chain when the checkpoint is restored. */
     o->next_alloc = t->allocs;
+    o->line = vm_line(t);
     t->allocs = o;
     return o;
 }
@@ -173,4 +176,55 @@ void free_objects(vm_thread *t, obj *chain)
         sh_free(t, chain);
         chain = next;
     }
+}
+
+static const char *const type_names[] = {
+    [OBJ_STRING] = "string", [OBJ_LIST] = "list", [OBJ_QUEUE] = "queue", [OBJ_THREAD] = "thread"};
+
+static int describe_in(const obj *o, uintptr_t a, char *buf, size_t n)
+{
+    static const size_t sizes[] = {[OBJ_LIST] = sizeof(list_obj), [OBJ_QUEUE] = sizeof(queue_obj),
+                                   [OBJ_THREAD] = sizeof(thread_obj)};
+    uintptr_t base = (uintptr_t)o;
+    if (a >= base && a < base + sizes[o->type]) {
+        const char *field = "";
+        if (o->type == OBJ_QUEUE)
+            field = a == (uintptr_t)&((const queue_obj *)o)->head ? ", its head"
+                  : a == (uintptr_t)&((const queue_obj *)o)->tail ? ", its tail" : "";
+        if (o->type == OBJ_LIST)
+            field = a == (uintptr_t)&((const list_obj *)o)->len ? ", its length" : "";
+        snprintf(buf, n, "the %s created at line %lld%s", type_names[o->type], (long long)o->line, field);
+        return 1;
+    }
+    if (o->type == OBJ_LIST) {
+        const list_obj *l = (const list_obj *)o;
+        uintptr_t items = (uintptr_t)l->items;
+        if (a >= items && a < items + l->cap * sizeof(value)) {
+            snprintf(buf, n, "element %llu of the list created at line %lld",
+                     (unsigned long long)((a - items) / sizeof(value)), (long long)o->line);
+            return 1;
+        }
+    }
+    if (o->type == OBJ_QUEUE) {
+        for (const qnode *q = ((const queue_obj *)o)->head; q; q = q->next)
+            if (a >= (uintptr_t)q && a < (uintptr_t)(q + 1)) {
+                snprintf(buf, n, "a node of the queue created at line %lld", (long long)o->line);
+                return 1;
+            }
+    }
+    return 0;
+}
+
+int describe_address(interp *vm, uintptr_t a, char *buf, size_t n)
+{
+    uintptr_t g = (uintptr_t)vm->globals;
+    if (a >= g && a < g + (uintptr_t)vm->prog->nglobals * sizeof(value)) {
+        snprintf(buf, n, "global %s", vm->prog->globals[(a - g) / sizeof(value)]);
+        return 1;
+    }
+    for (vm_thread *t = vm->main_thread; t; t = t == vm->main_thread ? vm->threads : t->next)
+        for (const obj *o = t->allocs; o; o = o->next_alloc)
+            if (describe_in(o, a, buf, n))
+                return 1;
+    return 0;
 }

@@ -73,6 +73,11 @@ int queue_take(vm_thread *t, value q, value *out);
 value thread_handle_new(vm_thread *t, vm_thread *target);
 vm_thread *thread_handle_target(vm_thread *t, value handle);
 
+/* Names the interpreter object that holds address a ("global jobs", "the
+ * queue created at line 31, its head"), for the conflict report; 0 if none.
+ * Only once every thread has stopped. */
+int describe_address(interp *vm, uintptr_t a, char *buf, size_t n);
+
 /* Frees every object of the chain once all threads have stopped; in --tm
  * mode inside a transaction, since the blocks came from hytm_malloc. */
 void free_objects(vm_thread *t, obj *chain);

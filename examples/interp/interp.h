@@ -41,13 +41,15 @@ enum obj_type { OBJ_NONE, OBJ_STRING, OBJ_LIST, OBJ_QUEUE, OBJ_THREAD };
 
 /* Header of every object.  `type` never changes after allocation but is
  * still read through the transaction: the object may have been published by
- * another thread's commit.  `next_alloc` chains all objects one interpreter
- * thread allocated (written only before publication, read only at exit): the
- * interpreter has no garbage collector, and the chain keeps every object
- * reachable and lets the program free them at exit. */
+ * another thread's commit.  `next_alloc` and `line` are private to the
+ * allocating thread (written before publication, read only after every
+ * thread has stopped): the interpreter has no garbage collector, and the
+ * chain keeps every object reachable, frees them at exit and lets --stats
+ * name the objects in hytm's conflict report. */
 typedef struct obj {
     uint64_t type;
     struct obj *next_alloc;
+    int64_t line; /* where the program created it */
 } obj;
 
 typedef struct {
@@ -209,6 +211,8 @@ void queue_put_committed(vm_thread *t);
 /* vm.c: runs up to vm->slice_limit bytecodes of `t` and returns with
  * t->state saying why it stopped. */
 void run_slice(vm_thread *t);
+/* The source line of the bytecode `t` runs (or has just run). */
+int vm_line(const vm_thread *t);
 /* Prints "path:line: error: ..." and exits; in a transaction it first turns
  * irrevocable so that only a consistent run can report the error. */
 _Noreturn void vm_fail(vm_thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

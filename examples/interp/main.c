@@ -1,5 +1,6 @@
 /* main.c: hytm-interp --gil|--tm [--threads N] [--slice N] [--stats] PROGRAM [ARGS] */
-#include "interp.h"
+#include "heap.h"
+#include "stats_report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,11 @@ static char *read_file(const char *path)
     if (buf)
         buf[len] = 0;
     return buf;
+}
+
+static int describe_object(void *vm, uintptr_t a, char *buf, size_t n)
+{
+    return describe_address(vm, a, buf, n);
 }
 
 static int positive(const char *s)
@@ -91,11 +97,7 @@ int main(int argc, char **argv)
                 "%llu bytecodes committed\n",
                 mode == MODE_TM ? "tm" : "gil", slice, (unsigned long long)counters[0],
                 (unsigned long long)counters[1], (unsigned long long)counters[2]);
-        char *json = hytm_stats_json();
-        if (json) {
-            fprintf(stderr, "%s\n", json);
-            free(json);
-        }
+        print_stats_report(stderr, describe_object, vm);
     }
     interp_free(vm);
     free_program(prog);

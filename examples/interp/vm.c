@@ -38,11 +38,10 @@ const builtin_info builtins[BI_COUNT] = {
     [BI_NTHREADS] = {"nthreads", 0, 0},
 };
 
-static const char *current_place(vm_thread *t, int *line)
+int vm_line(const vm_thread *t)
 {
     const frame *f = &t->frames[t->nframes - 1];
-    *line = f->fn->lines[f->ip > 0 ? f->ip - 1 : 0];
-    return t->vm->prog->path;
+    return f->fn->lines[f->ip > 0 ? f->ip - 1 : 0];
 }
 
 void vm_fail(vm_thread *t, const char *fmt, ...)
@@ -51,15 +50,13 @@ void vm_fail(vm_thread *t, const char *fmt, ...)
      * will abort anyway; report it only from the irrevocable re-run. */
     if (t->tx)
         hytm_irrevocable(t->tx);
-    int line;
-    const char *path = current_place(t, &line);
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     fflush(stdout);
-    fprintf(stderr, "%s:%d: error: %s\n", path, line, msg);
+    fprintf(stderr, "%s:%d: error: %s\n", t->vm->prog->path, vm_line(t), msg);
     /* Other threads may be inside transactions: leave without running exit
      * handlers under them. */
     _exit(2);
