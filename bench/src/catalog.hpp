@@ -16,6 +16,7 @@ struct workload_info {
     std::string description;
     params defaults;                    // every parameter the workload reads, with its default
     std::vector<long> default_updates;  // runs per update rate when --update is not given
+    int op_weight = 1;                  // callgrind mode runs callgrind_ops / op_weight operations
 };
 
 struct impl_info {

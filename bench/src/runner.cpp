@@ -2,6 +2,7 @@
 
 #include <valgrind/callgrind.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -51,7 +52,9 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
     json::value stats;
     if (w) {
         w->prepare(threads);
-        run_control ctl(o.counted ? o.callgrind_ops : std::numeric_limits<std::uint64_t>::max());
+        // A maze route costs as much as hundreds of set operations: counted runs scale by weight.
+        std::uint64_t weight = static_cast<std::uint64_t>(find_workload(cfg.workload)->op_weight);
+        run_control ctl(o.counted ? std::max<std::uint64_t>(1, o.callgrind_ops / weight) : std::numeric_limits<std::uint64_t>::max());
         std::vector<std::uint64_t> ops(static_cast<std::size_t>(threads), 0);
         std::vector<int> cpu(static_cast<std::size_t>(threads), -1);
         std::vector<std::string> thrown(static_cast<std::size_t>(threads));
@@ -68,18 +71,18 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
                 parked.count_down();
                 // A blocking wait, not a spin: under valgrind a spinning thread would be counted.
                 go.wait(false, std::memory_order_acquire);
+                // callgrind's collection switch is per thread: the worker flips its own.
+                if (o.counted) CALLGRIND_TOGGLE_COLLECT;
                 try {
                     ops[k] = w->run_thread(i, ctl);
                 } catch (const std::exception& e) {
                     thrown[k] = e.what();
                 }
+                if (o.counted) CALLGRIND_TOGGLE_COLLECT;
             });
         }
         parked.wait();
-        if (o.counted) {
-            CALLGRIND_ZERO_STATS;
-            CALLGRIND_TOGGLE_COLLECT;
-        }
+        if (o.counted) CALLGRIND_ZERO_STATS;
         auto t0 = std::chrono::steady_clock::now();
         go.store(true, std::memory_order_release);
         go.notify_all();
@@ -90,7 +93,6 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
         for (auto& t : workers) t.join();
         auto t1 = std::chrono::steady_clock::now();
         if (o.counted) {
-            CALLGRIND_TOGGLE_COLLECT;
             std::string name = impl.name + "|" + cfg.label();
             CALLGRIND_DUMP_STATS_AT(name.c_str());
         }
