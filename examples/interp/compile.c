@@ -237,9 +237,10 @@ static function *new_function(compiler *c, const char *name)
 {
     function *fn = xrealloc(c, NULL, sizeof *fn);
     *fn = (function){.name = name};
-    size_t n = strlen(c->path) + strlen(name) + 2;
+    const char *file = strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path;
+    size_t n = strlen(file) + strlen(name) + 2;
     char *site = xrealloc(c, NULL, n);
-    snprintf(site, n, "%s:%s", c->path, name);
+    snprintf(site, n, "%s:%s", file, name);
     fn->site = site;
     program *p = c->prog;
     p->fns = xrealloc(c, p->fns, (size_t)(p->nfns + 1) * sizeof *p->fns);
