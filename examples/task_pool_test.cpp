@@ -56,7 +56,7 @@ TEST(TaskPool, ReusableAfterWait) {
 }
 
 TEST(TaskPool, ExceptionPropagatesAndTheTaskIsRolledBack) {
-  std::uint64_t touched = 0, done = 0;
+  std::uint64_t touched = 0, done = 0;  // `done` gives the pool other work to cancel
   hytm::task_pool pool;
   for (int i = 0; i < 100; i++)
     pool.run([&done](auto& tx) { tx.store(done, tx.load(done) + 1); });
@@ -71,7 +71,6 @@ TEST(TaskPool, ExceptionPropagatesAndTheTaskIsRolledBack) {
     EXPECT_STREQ(e.what(), "task failed");
   }
   EXPECT_EQ(touched, 0u) << "the throwing task's store survived";
-  EXPECT_LE(done, 100u);
 }
 
 TEST(TaskPool, RunInsideATransactionIsRefused) {
