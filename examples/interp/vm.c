@@ -334,8 +334,8 @@ void run_slice(vm_thread *t)
         case OP_SPAWN: {
             sp -= in->b;
             vm_thread *child = thread_new(t->vm, t->vm->prog->fns[in->a], &stack[sp], in->b);
+            thread_spawn(t, child); /* first: it also frees the child on abort */
             PUSH(thread_handle_new(t, child));
-            thread_spawn(t, child);
             break;
         }
         }
