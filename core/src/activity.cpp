@@ -49,3 +49,9 @@ void activity_registry::quiesce(const activity_slot* self) const noexcept {
 }
 
 }  // namespace hytm
+
+#include "hytm/core/write_observer.hpp"
+
+namespace hytm {
+write_observer_fn g_write_observer = nullptr;
+}  // namespace hytm

@@ -1,5 +1,7 @@
 #include "hytm/fallback/serial_lock.hpp"
 
+#include "hytm/core/write_observer.hpp"
+
 namespace hytm {
 
 serial_lock g_serial_lock;
@@ -15,6 +17,7 @@ void serial_lock::lock(const activity_slot* self) noexcept {
       break;
     b.pause();
   }
+  observe_write(&word_, sizeof word_);  // emulated transactions subscribed to it
   activity().drain(self);
 }
 

@@ -103,7 +103,10 @@ hytm_tx* hytm_block_enter(const char* site) {
   tx->next = tx->policy->first();
   // The C interface runs no scripted hardware attempts (they cannot be
   // aborted from C); tests script the C++ interface.
-  if (tx->next == path_kind::htm && hytm::g_config.htm == hytm::htm_mode::scripted)
+  // Nor emulated ones: the model's aborts are exceptions, which cannot cross
+  // C frames.  Both run the software path instead.
+  if (tx->next == path_kind::htm && (hytm::g_config.htm == hytm::htm_mode::scripted ||
+                                     hytm::g_config.htm == hytm::htm_mode::emulated))
     tx->next = path_kind::stm;
   return tx;
 }

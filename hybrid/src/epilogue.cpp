@@ -77,33 +77,37 @@ void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
   commit_epilogue(ctx, wrote);
 }
 
+// Space-saving top-k: the address takes its own entry, or evicts the entry
+// with the fewest aborts.
+void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
+                     std::uint64_t spent) noexcept {
+  site_local& site = *ctx.site;
+  std::lock_guard g(ctx.sites_mutex);
+  conflict_entry* victim = &site.conflicts[0];
+  conflict_entry* hit = nullptr;
+  for (auto& e : site.conflicts) {
+    if (e.addr == addr) {
+      hit = &e;
+      break;
+    }
+    if (e.aborts < victim->aborts) victim = &e;
+  }
+  if (!hit) {
+    *victim = {addr, writer, victim->aborts, victim->ticks};
+    hit = victim;
+  }
+  ++hit->aborts;
+  hit->ticks += spent;
+  hit->writer_site = writer;
+}
+
 void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept {
   site_local& site = *ctx.site;
   const std::uint64_t spent = ticks() - t0;
   site.counters[ctr::ns_aborted].add(spent);
-  if (const void* a = ctx.stm.conflict_address()) {
-    // Space-saving top-k: the address takes its own entry, or evicts the
-    // entry with the fewest aborts.
-    const auto addr = reinterpret_cast<std::uintptr_t>(a);
-    const std::uint32_t writer = stm::g_norec.last_writer.load(std::memory_order_relaxed);
-    std::lock_guard g(ctx.sites_mutex);
-    conflict_entry* victim = &site.conflicts[0];
-    conflict_entry* hit = nullptr;
-    for (auto& e : site.conflicts) {
-      if (e.addr == addr) {
-        hit = &e;
-        break;
-      }
-      if (e.aborts < victim->aborts) victim = &e;
-    }
-    if (!hit) {
-      *victim = {addr, writer, victim->aborts, victim->ticks};
-      hit = victim;
-    }
-    ++hit->aborts;
-    hit->ticks += spent;
-    hit->writer_site = writer;
-  }
+  if (const void* a = ctx.stm.conflict_address())
+    record_conflict(ctx, reinterpret_cast<std::uintptr_t>(a),
+                    stm::g_norec.last_writer.load(std::memory_order_relaxed), spent);
   ctx.stm.rollback();
   software_leave(ctx);
   ctx.depth = 0;

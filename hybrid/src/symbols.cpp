@@ -95,15 +95,15 @@ mapping find_object(std::uintptr_t addr) {
   } c{addr, &m};
   dl_iterate_phdr(
       [](dl_phdr_info* info, std::size_t, void* p) -> int {
-        auto* c = static_cast<ctx_t*>(p);
+        auto* cx = static_cast<ctx_t*>(p);
         for (int i = 0; i < info->dlpi_phnum; ++i) {
           const auto& ph = info->dlpi_phdr[i];
           if (ph.p_type != PT_LOAD) continue;
           const std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
-          if (c->addr >= lo && c->addr < lo + ph.p_memsz) {
-            c->m->path = info->dlpi_name && *info->dlpi_name ? info->dlpi_name : "/proc/self/exe";
-            c->m->bias = info->dlpi_addr;
-            c->m->found = true;
+          if (cx->addr >= lo && cx->addr < lo + ph.p_memsz) {
+            cx->m->path = info->dlpi_name && *info->dlpi_name ? info->dlpi_name : "/proc/self/exe";
+            cx->m->bias = info->dlpi_addr;
+            cx->m->found = true;
             return 1;
           }
         }

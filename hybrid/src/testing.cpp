@@ -13,7 +13,18 @@ void configure_from_environment();
 
 namespace testing {
 
+void set_emulator(const htm::emulator_config& c) {
+  htm::emulator_install(c);
+  if (g_config.htm != htm_mode::emulated) htm::emulator_uninstall();
+}
+
+void set_flaw(protocol_flaw f) { g_flaw = f; }
+
 void set_mode(const mode& m) {
+  if (m.htm == htm_mode::emulated)
+    htm::emulator_install(htm::emulator_settings());
+  else
+    htm::emulator_uninstall();
   g_config.htm = m.htm;
   g_config.stm = m.stm;
   g_config.htm_retries = m.htm_retries;

@@ -1,6 +1,7 @@
 #include "hytm/stm/norec.hpp"
 
 #include "hytm/core/backoff.hpp"
+#include "hytm/core/write_observer.hpp"
 #include "hytm/stm/algorithm.hpp"
 
 namespace hytm::stm {
@@ -112,6 +113,7 @@ bool norec::commit() {
     }
     s = snap_;
   }
+  observe_write(&g_norec.seq, sizeof g_norec.seq);  // a model of the cache sees it
   // seq is odd now: hardware transactions in flight had read it and abort;
   // new ones see it odd and do not start.  So `external` can no longer move,
   // and one check of it (plus values if it moved) closes the window since our
@@ -119,14 +121,17 @@ bool norec::commit() {
   if (g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
     if (const void* changed = reads_.first_changed()) {
       g_norec.seq.store(s + 2, std::memory_order_release);  // (N6): nothing written
+      observe_write(&g_norec.seq, sizeof g_norec.seq);
       conflict_addr_ = changed;
       doom(abort_reason::lock);
       return false;
     }
   }
   writes_.write_back(std::memory_order_release);  // (N5)
+  if (HYTM_UNLIKELY(g_write_observer != nullptr)) writes_.observe();
   g_norec.last_writer.store(tag_, std::memory_order_relaxed);  // a hint only
   g_norec.seq.store(s + 2, std::memory_order_release);  // (N6)
+  observe_write(&g_norec.seq, sizeof g_norec.seq);
   return true;
 }
 

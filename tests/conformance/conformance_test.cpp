@@ -169,9 +169,10 @@ TEST_P(ModeTest, CommitHandlersRunOnceAfterCommit) {
                }),
                boom);
   EXPECT_EQ(committed, 1);
-  // On software and serial paths the abort handler runs; on hardware its
-  // registration was rolled back with the attempt.
-  EXPECT_LE(aborted, 1);
+  // The handler runs after each aborted attempt that registered it: at
+  // least on the path where the exception escaped (on real hardware the
+  // registration itself is rolled back with the attempt).
+  EXPECT_GE(aborted, 1);
 }
 
 TEST_P(ModeTest, RestartRunsTheBodyAgain) {

@@ -9,10 +9,18 @@ std::vector<mode_case> all_modes() {
   using hytm::htm_mode;
   using hytm::stm_algorithm;
   const hytm::testing::mode env = hytm::testing::current_mode();
+  // A model small enough that many transactions overflow it and run in
+  // software while others commit in (emulated) hardware.
+  hytm::htm::emulator_config small;
+  small.l1_size = 1024;
+  small.l1_ways = 2;
+  small.read_lines = 24;
+  hytm::testing::set_emulator(small);
   return {
       {"serial", {htm_mode::off, stm_algorithm::off, 8, 64}, 0},
       {"stm", {htm_mode::off, stm_algorithm::norec, 8, 64}, 0},
       {"stm_serial_mix", {htm_mode::off, stm_algorithm::norec, 8, 1}, 50},
+      {"emulated_small", {htm_mode::emulated, stm_algorithm::norec, 8, 64}, 10},
       {"environment", env, 20},
   };
 }

@@ -35,6 +35,42 @@
 
 namespace hytm {
 
+namespace detail {
+
+// libtbb is not built with ThreadSanitizer, so TSan cannot see the
+// happens-before edges of a task hand-off (from run() to the task, from the
+// task's end to wait()) and would report every capture as a race.  These
+// declare them; they compile to nothing in other builds.
+#if defined(HYTM_TSAN)
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+inline void handoff_release(void* token) { __tsan_release(token); }
+inline void handoff_acquire(void* token) { __tsan_acquire(token); }
+#else
+inline void handoff_release(void*) {}
+inline void handoff_acquire(void*) {}
+#endif
+
+// Acquires at the start of a task, releases at its end, exception or not.
+struct task_handoff {
+  explicit task_handoff(void* t) : token(t) { handoff_acquire(token); }
+  ~task_handoff() { handoff_release(token); }
+  task_handoff(const task_handoff&) = delete;
+  task_handoff& operator=(const task_handoff&) = delete;
+  void* token;
+};
+
+// Acquires when the waiting call returns or throws.
+struct wait_handoff {
+  explicit wait_handoff(void* t) : token(t) {}
+  ~wait_handoff() { handoff_acquire(token); }
+  wait_handoff(const wait_handoff&) = delete;
+  wait_handoff& operator=(const wait_handoff&) = delete;
+  void* token;
+};
+
+}  // namespace detail
+
 class task_pool {
  public:
   explicit task_pool(site s = site("hytm.task_pool")) : site_(s) {}
@@ -47,13 +83,18 @@ class task_pool {
   template <class Body>
   void run(Body body) {
     refuse_inside_transaction("task_pool::run");
-    group_.run([s = site_, body = std::move(body)] { hytm::atomic(s, body); });
+    detail::handoff_release(this);
+    group_.run([this, body = std::move(body)] {
+      detail::task_handoff h(this);
+      hytm::atomic(site_, body);
+    });
   }
 
   // Runs queued tasks on this thread too, until all are done; rethrows the
   // exception of a task that threw.  The pool can be used again afterwards.
   void wait() {
     refuse_inside_transaction("task_pool::wait");
+    detail::wait_handoff h(this);
     group_.wait();
   }
 
@@ -73,7 +114,11 @@ template <class It, class Body>
 void parallel_for_each(It first, It last, Body body, site s = site("hytm.parallel_for_each")) {
   if (hytm::in_transaction())
     throw std::logic_error("parallel_for_each inside a transaction");
+  char token;
+  detail::handoff_release(&token);
+  detail::wait_handoff h(&token);
   tbb::parallel_for_each(first, last, [&](auto&& item) {
+    detail::task_handoff t(&token);
     hytm::atomic(s, [&](auto& tx) { body(tx, item); });
   });
 }

@@ -8,6 +8,7 @@
 #include <initializer_list>
 
 #include "hytm/core/platform.hpp"
+#include "hytm/htm/emulator.hpp"
 #include "hytm/hybrid/config.hpp"
 
 namespace hytm::testing {
@@ -27,6 +28,12 @@ HYTM_API mode current_mode();
 // script is empty, xbegin returns status 0 ("other").
 HYTM_API void script_htm(std::initializer_list<unsigned> statuses);
 HYTM_API std::size_t script_left();
+
+// The RTM model's geometry for htm_mode::emulated (set_mode installs the
+// model with the last geometry given here, or the environment's).
+HYTM_API void set_emulator(const htm::emulator_config& c);
+// Breaks the hybrid protocol on purpose, to show the model catches it.
+HYTM_API void set_flaw(protocol_flaw f);
 
 // Forgets what the adaptive policy learnt about every call site on the
 // calling thread (so that one test's aborts do not steer the next).

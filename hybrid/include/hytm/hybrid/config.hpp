@@ -2,8 +2,13 @@
 // environment (validated: see core/env.hpp) and, in tests only, changed
 // through hytm/testing.hpp while no transaction runs.
 //
-//   HYTM_HTM=auto|off|force        hardware path: by CPUID / never / always
-//                                  (force: for valgrind, where xbegin aborts)
+//   HYTM_HTM=auto|off|force|emulate  hardware path: by CPUID / never / always
+//                                  (force: for valgrind, where xbegin aborts) /
+//                                  on the RTM model (htm/emulator.hpp)
+//   HYTM_EMU_L1=SIZE:WAYS          the model's L1 (default: hwloc's, else 32K:8)
+//   HYTM_EMU_READ_LINES=N          the model's read-set bound in lines (default 8 x L1 lines)
+//   HYTM_EMU_INTERRUPT=N           mean accesses between modelled interrupts (0: none)
+//   HYTM_EMU_SEED=N                the model's random seed
 //   HYTM_HTM_RETRIES=N             hardware attempts per transaction (0-1000)
 //   HYTM_STM=norec|off             software path algorithm, or none
 //   HYTM_STM_RETRIES=N             software aborts before serial (0-1000000)
@@ -22,6 +27,7 @@ enum class htm_mode : std::uint8_t {
   rtm,       // real RTM, chosen by CPUID
   forced,    // real RTM instructions without the CPUID check
   scripted,  // tests: xbegin's statuses come from a script (hytm/testing.hpp)
+  emulated,  // the RTM model (htm/emulator.hpp)
 };
 
 enum class stm_algorithm : std::uint8_t { off, norec };
@@ -43,6 +49,15 @@ extern HYTM_API engine_config g_config;
 // Names for statistics and messages.
 HYTM_API const char* name(htm_mode m) noexcept;
 HYTM_API const char* name(stm_algorithm a) noexcept;
+
+// Test-only flaws in the hybrid protocol, which the RTM model must catch
+// (tests/htm/model_catches_flaws_test.cpp).  Only the emulated path obeys.
+enum class protocol_flaw : std::uint8_t {
+  none,
+  no_announce,        // a hardware commit skips (H3): software never hears of it
+  late_subscription,  // subscribe to the serial and sequence locks only at commit
+};
+extern HYTM_API protocol_flaw g_flaw;
 
 namespace detail {
 // Reads the environment; exits with a message on a bad value.  Runs from a

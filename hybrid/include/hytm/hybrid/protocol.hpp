@@ -27,6 +27,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "hytm/core/write_observer.hpp"
 #include "hytm/fallback/serial_lock.hpp"
 #include "hytm/hybrid/config.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
@@ -48,13 +49,17 @@ inline void software_enter(thread_ctx& ctx) noexcept {
     ctx.slot->leave();
     g_serial_lock.wait_until_free();  // (S4)
   }
-  if (g_config.hardware_possible())
+  if (g_config.hardware_possible()) {
     g_hybrid.software.fetch_add(1, std::memory_order_seq_cst);  // (H1)
+    observe_write(&g_hybrid.software, sizeof g_hybrid.software);
+  }
 }
 
 inline void software_leave(thread_ctx& ctx) noexcept {
-  if (g_config.hardware_possible())
+  if (g_config.hardware_possible()) {
     g_hybrid.software.fetch_sub(1, std::memory_order_release);  // (H1)
+    observe_write(&g_hybrid.software, sizeof g_hybrid.software);
+  }
   ctx.slot->leave();  // (A4)
 }
 

@@ -33,12 +33,13 @@ using result_t = std::decay_t<std::invoke_result_t<F&, serial_tx&>>;
 template <class F>
 consteval bool check_body() {
   static_assert(std::is_invocable_v<F&, htm_tx&> && std::is_invocable_v<F&, stm_tx&> &&
-                    std::is_invocable_v<F&, serial_tx&>,
+                    std::is_invocable_v<F&, serial_tx&> && std::is_invocable_v<F&, emu_tx&>,
                 "a transaction body is a callable taking `auto& tx`");
   static_assert(!noexcept(std::declval<F&>()(std::declval<stm_tx&>())),
                 "a transaction body must not be noexcept: aborts leave it by exception");
   static_assert(std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, stm_tx&>>> &&
-                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, htm_tx&>>>,
+                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, htm_tx&>>> &&
+                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, emu_tx&>>>,
                 "a transaction body must return the same type on every path");
   return true;
 }
@@ -70,6 +71,11 @@ HYTM_API void stm_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
 HYTM_API void serial_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API unsigned scripted_status() noexcept;
+// The model's side of (H2) and (H3), and the end of an emulated attempt.
+HYTM_API void emulated_subscribe(thread_ctx& ctx);
+HYTM_API void emulated_announce(thread_ctx& ctx);
+HYTM_API unsigned emulated_commit(thread_ctx& ctx);
+HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
 
 inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
   auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(loc.file_name()) ^ loc.line() * 31u ^
@@ -85,10 +91,42 @@ inline site_local& site_for(thread_ctx& ctx, const site& s) {
   return site_slow(ctx, s.name(), 0, ~0u, nullptr, nullptr);
 }
 
+// A hardware attempt on the RTM model.  The same protocol steps as
+// run_htm(), made through the model so that it sees every line they touch.
+template <class F, class R>
+unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
+  ctx.slot->enter();  // software-visible: the serial path drains it
+  ctx.emu.begin();
+  ctx.depth = 1;
+  ctx.path = path_kind::htm;
+  ctx.emulated = true;
+  ctx.saw_software = false;
+  emu_tx tx(ctx);
+  ctx.tx = &tx;
+  unsigned st;
+  try {
+    if (g_flaw != protocol_flaw::late_subscription) emulated_subscribe(ctx);  // (H2)
+    out.run(body, tx);
+    if (g_flaw == protocol_flaw::late_subscription) emulated_subscribe(ctx);
+    emulated_announce(ctx);  // (H3)
+    st = emulated_commit(ctx);
+  } catch (const tx_abort&) {
+    st = ctx.emu.status();
+  } catch (...) {
+    // Like RTM's catch-and-xabort: re-run where the exception can escape.
+    ctx.emu.xabort(static_cast<std::uint8_t>(htm::abort_code::exception));
+    st = ctx.emu.status();
+  }
+  ctx.emulated = false;
+  if (st != htm::started) emulated_aborted(ctx, t0);
+  return st;
+}
+
 // A hardware attempt.  Returns htm::started if it committed, else the abort
 // status.  The hardware restores memory, including ctx, on abort.
 template <class F, class R>
-unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx) {
+unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
+  if (g_config.htm == htm_mode::emulated) return run_emulated(body, out, ctx, t0);
   if (HYTM_UNLIKELY(g_config.htm == htm_mode::scripted)) {
     const unsigned s = scripted_status();
     if (s != htm::started) return s;
@@ -225,7 +263,7 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
       case path_kind::htm: {
         site.counters[ctr::htm_starts].add();
         const std::uint64_t t0 = ticks();
-        const unsigned s = run_htm(body, out, ctx);
+        const unsigned s = run_htm(body, out, ctx, t0);
         if (s == htm::started) {
           site.counters[ctr::htm_commits].add();
           site.counters[ctr::ns_committed].add(ticks() - t0);
@@ -251,7 +289,9 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
 template <class F>
 result_t<F> nested(F& body, thread_ctx& ctx) {
   switch (ctx.path) {
-    case path_kind::htm: return static_cast<result_t<F>>(body(*static_cast<htm_tx*>(ctx.tx)));
+    case path_kind::htm:
+      if (ctx.emulated) return static_cast<result_t<F>>(body(*static_cast<emu_tx*>(ctx.tx)));
+      return static_cast<result_t<F>>(body(*static_cast<htm_tx*>(ctx.tx)));
     case path_kind::stm: return static_cast<result_t<F>>(body(*static_cast<stm_tx*>(ctx.tx)));
     case path_kind::serial: break;
   }

@@ -15,6 +15,7 @@
 #include "hytm/core/activity.hpp"
 #include "hytm/core/backoff.hpp"
 #include "hytm/fallback/undo_log.hpp"
+#include "hytm/htm/emulator.hpp"
 #include "hytm/hybrid/site.hpp"
 #include "hytm/stm/norec.hpp"
 
@@ -42,10 +43,12 @@ struct thread_ctx {
   bool restart_asked = false;   // restart() was called (and maybe swallowed)
   bool saw_software = false;    // a hardware commit announced itself (H3)
   bool scripted = false;        // a scripted "hardware" attempt runs (tests)
+  bool emulated = false;        // the hardware path runs on the RTM model
   std::uint8_t scripted_abort = 0;  // its xabort code
   std::uint32_t last_writer_site = ~0u;
 
   stm::norec stm;
+  htm::emulated_tx emu;
   undo_log undo;
   std::vector<void*> allocs;         // released if the attempt aborts
   std::vector<deferred_free> frees;  // done after commit

@@ -28,7 +28,7 @@
 
 #include "hytm/htm/rtm.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
-#include "hytm/stm/pieces.hpp"
+#include "hytm/core/pieces.hpp"
 
 namespace hytm {
 
@@ -163,6 +163,48 @@ class htm_tx : public tx_base {
       detail::throw_abort();
     }
     htm::abort<C>();
+  }
+};
+
+// The hardware path on the RTM model (HYTM_HTM=emulate): every access goes
+// through the model, which tracks lines and buffers writes.
+class emu_tx : public tx_base {
+ public:
+  explicit emu_tx(thread_ctx& ctx) noexcept : tx_base(ctx) {}
+
+  template <class T>
+  T load(T& obj) {
+    static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
+    std::array<unsigned char, sizeof(T)> b;
+    std::size_t off = 0;
+    pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
+      std::uint64_t v;
+      if (HYTM_UNLIKELY(!ctx_->emu.read(p, k, v))) detail::throw_abort();
+      std::memcpy(b.data() + off, &v, k);
+      off += k;
+    });
+    return std::bit_cast<T>(b);
+  }
+  template <class T>
+  void store(T& obj, std::type_identity_t<T> v) {
+    static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
+    const auto b = std::bit_cast<std::array<unsigned char, sizeof(T)>>(v);
+    std::size_t off = 0;
+    pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, b.data() + off, k);
+      if (HYTM_UNLIKELY(!ctx_->emu.write(p, k, w))) detail::throw_abort();
+      off += k;
+    });
+  }
+  // As on real RTM: an explicit abort, then the serial path.
+  void irrevocable() {
+    ctx_->emu.xabort(static_cast<std::uint8_t>(htm::abort_code::irrevocable));
+    detail::throw_abort();
+  }
+  [[noreturn]] void restart() {
+    ctx_->emu.xabort(static_cast<std::uint8_t>(htm::abort_code::restart));
+    detail::throw_abort();
   }
 };
 

@@ -35,7 +35,7 @@
 
 #include "hytm/core/activity.hpp"
 #include "hytm/core/platform.hpp"
-#include "hytm/stm/pieces.hpp"
+#include "hytm/core/pieces.hpp"
 #include "hytm/stm/read_log.hpp"
 #include "hytm/stm/write_set.hpp"
 

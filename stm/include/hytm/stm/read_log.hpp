@@ -9,7 +9,7 @@
 #include <new>
 
 #include "hytm/core/platform.hpp"
-#include "hytm/stm/pieces.hpp"
+#include "hytm/core/pieces.hpp"
 
 namespace hytm::stm {
 

@@ -15,7 +15,8 @@
 #include <vector>
 
 #include "hytm/core/platform.hpp"
-#include "hytm/stm/pieces.hpp"
+#include "hytm/core/write_observer.hpp"
+#include "hytm/core/pieces.hpp"
 
 namespace hytm::stm {
 
@@ -77,6 +78,11 @@ class write_set {
         off += k;
       }
     }
+  }
+
+  // Reports every written word to the write observer (a cache model).
+  void observe() const {
+    for (const entry& e : entries_) observe_write(reinterpret_cast<const void*>(e.word), 8);
   }
 
   void clear() noexcept {
