@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -127,9 +128,14 @@ std::string describe_address(std::uintptr_t addr) {
   const std::uintptr_t rel = addr - m.bias;
   auto s = std::upper_bound(syms.begin(), syms.end(), rel,
                             [](std::uintptr_t v, const data_symbol& d) { return v < d.value; });
-  if (s == syms.begin()) return "";
+  if (s == syms.begin() || rel >= std::prev(s)->value + std::prev(s)->size) {
+    // Not inside an object.  The RTM model reports whole lines: name the
+    // first object that starts within this line.
+    if ((addr & 63) == 0 && s != syms.end() && s->value < rel + 64)
+      return "line of " + s->name + (s->file.empty() ? "" : " (" + s->file + ")");
+    return "";
+  }
   --s;
-  if (rel >= s->value + s->size) return "";
   std::string out = s->name;
   if (rel != s->value) out += "+" + std::to_string(rel - s->value);
   if (!s->file.empty()) out += " (" + s->file + ")";
