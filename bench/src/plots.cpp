@@ -81,7 +81,8 @@ std::string throughput_plot(const std::string& dir, const std::string& label, co
         data += std::to_string(t);
         for (const auto& i : impls) {
             auto it = by_impl.at(i).find(t);
-            data += " " + (it == by_impl.at(i).end() ? std::string("?") : number(it->second));
+            data += ' ';
+            data += it == by_impl.at(i).end() ? std::string("?") : number(it->second);
         }
         data += "\n";
     }
@@ -118,7 +119,8 @@ std::string aborts_plot(const std::string& dir, const std::string& label, const 
         for (const auto& c : causes) {
             auto it = s.aborts.find(c);
             double n = it == s.aborts.end() ? 0 : it->second;
-            data += " " + number(s.commits > 0 ? n / s.commits : 0);
+            data += ' ';
+            data += number(s.commits > 0 ? n / s.commits : 0);
         }
         data += "\n";
     }

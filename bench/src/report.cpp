@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -135,19 +136,27 @@ std::map<std::string, path_summary> summarize_stats(const json::value& stats) {
     return out;
 }
 
+// Wide enough for the longest workload label, so the columns line up.
+std::size_t label_width(const outcome& r) {
+    std::size_t w = 30;
+    for (const auto& label : labels_of(r)) w = std::max(w, label.size() + 2);
+    return w;
+}
+
 void print_tables(const options& o, const outcome& r) {
     std::vector<int> threads = thread_counts_of(r);
+    const std::size_t width = label_width(r);
     int most = threads.empty() ? 1 : threads.back();
     std::printf("Throughput in operations per second (higher is better); %.2f s per run.\n", o.duration);
     std::printf("aborts/commit: hytm's aborts over all paths per committed transaction, at %d thread%s.\n\n", most, most == 1 ? "" : "s");
     for (const auto& label : labels_of(r)) {
-        std::string head = pad(label, 40, false);
+        std::string head = pad(label, width, false);
         for (int t : threads) head += pad(std::to_string(t) + " thr", 10, true);
         head += pad("aborts/commit", 15, true);
         std::printf("%s\n", head.c_str());
         for (const auto& impl : o.impls) {
             bool any = false;
-            std::string row = "  " + pad(impl, 38, false);
+            std::string row = "  " + pad(impl, width - 2, false);
             for (int t : threads) {
                 const json::value* run = find_run(r, label, impl, t);
                 any |= run != nullptr;
@@ -167,11 +176,11 @@ void print_tables(const options& o, const outcome& r) {
     for (const auto& run : r.runs) have_hytm |= run.find("impl")->as_string() == hytm;
     if (!have_hytm) return;
     std::printf("Ratios of %s's throughput to %s at 1 thread and to %s at the same thread count\n", hytm.c_str(), seq.c_str(), itm.c_str());
-    std::string head = pad("workload", 40, false);
+    std::string head = pad("workload", width, false);
     for (int t : threads) head += pad("/seq@" + std::to_string(t), 10, true) + pad("/itm@" + std::to_string(t), 10, true);
     std::printf("%s\n", head.c_str());
     for (const auto& label : labels_of(r)) {
-        std::string row = pad(label, 40, false);
+        std::string row = pad(label, width, false);
         double s = throughput(find_run(r, label, seq, 1));
         for (int t : threads) {
             double h = throughput(find_run(r, label, hytm, t));
@@ -193,7 +202,7 @@ void print_callgrind_tables(const options& o, const outcome& r) {
             const json::value* run = find_run(r, label, impl, 1);
             if (run == nullptr) continue;
             double ipo = run->number_or("instructions_per_op", NAN);
-            std::printf("  %s%s%s\n", pad(impl, 38, false).c_str(), pad(run->find("error") ? "FAILED" : printf_string("%.0f", ipo), 10, true).c_str(),
+            std::printf("  %s%s%s\n", pad(impl, label_width(r) - 2, false).c_str(), pad(run->find("error") ? "FAILED" : printf_string("%.0f", ipo), 10, true).c_str(),
                         pad(ratio_text(ipo, seq_ipo) + "x", 10, true).c_str());
         }
         std::printf("\n");
