@@ -28,7 +28,6 @@
 #include <string>
 #include <utility>
 
-#include <oneapi/tbb/parallel_for_each.h>
 #include <oneapi/tbb/task_group.h>
 
 #include "hytm/hytm.hpp"
@@ -40,33 +39,35 @@ namespace detail {
 // libtbb is not built with ThreadSanitizer, so TSan cannot see the
 // happens-before edges of a task hand-off (from run() to the task, from the
 // task's end to wait()) and would report every capture as a race.  These
-// declare them; they compile to nothing in other builds.
+// declare them, on one token for all pools: a task must acquire before it
+// reads its own closure, so the token cannot live in the closure.  They
+// compile to nothing in other builds.
 #if defined(HYTM_TSAN)
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
-inline void handoff_release(void* token) { __tsan_release(token); }
-inline void handoff_acquire(void* token) { __tsan_acquire(token); }
+inline char handoff_token;
+inline void handoff_release() { __tsan_release(&handoff_token); }
+inline void handoff_acquire() { __tsan_acquire(&handoff_token); }
 #else
-inline void handoff_release(void*) {}
-inline void handoff_acquire(void*) {}
+inline void handoff_release() {}
+inline void handoff_acquire() {}
 #endif
 
 // Acquires at the start of a task, releases at its end, exception or not.
 struct task_handoff {
-  explicit task_handoff(void* t) : token(t) { handoff_acquire(token); }
-  ~task_handoff() { handoff_release(token); }
+  task_handoff() { handoff_acquire(); }
+  ~task_handoff() { handoff_release(); }
   task_handoff(const task_handoff&) = delete;
   task_handoff& operator=(const task_handoff&) = delete;
-  void* token;
 };
 
-// Acquires when the waiting call returns or throws.
+// Releases the tasks' inputs on construction; acquires their results when
+// the waiting call returns or throws.
 struct wait_handoff {
-  explicit wait_handoff(void* t) : token(t) {}
-  ~wait_handoff() { handoff_acquire(token); }
+  wait_handoff() { handoff_release(); }
+  ~wait_handoff() { handoff_acquire(); }
   wait_handoff(const wait_handoff&) = delete;
   wait_handoff& operator=(const wait_handoff&) = delete;
-  void* token;
 };
 
 }  // namespace detail
@@ -83,9 +84,9 @@ class task_pool {
   template <class Body>
   void run(Body body) {
     refuse_inside_transaction("task_pool::run");
-    detail::handoff_release(this);
+    detail::handoff_release();
     group_.run([this, body = std::move(body)] {
-      detail::task_handoff h(this);
+      detail::task_handoff h;
       hytm::atomic(site_, body);
     });
   }
@@ -94,7 +95,7 @@ class task_pool {
   // exception of a task that threw.  The pool can be used again afterwards.
   void wait() {
     refuse_inside_transaction("task_pool::wait");
-    detail::wait_handoff h(this);
+    detail::wait_handoff h;
     group_.wait();
   }
 
@@ -109,18 +110,16 @@ class task_pool {
   tbb::task_group group_;
 };
 
-// body(tx, item) for every item of [first, last), each call one transaction.
+// body(tx, item) for every item of [first, last), each call one transaction,
+// as tasks of a task_pool: the same exceptions and cancellation.  (Not
+// tbb::parallel_for_each: its range splitting is inline code ThreadSanitizer
+// sees without the library's synchronization.)
 template <class It, class Body>
 void parallel_for_each(It first, It last, Body body, site s = site("hytm.parallel_for_each")) {
-  if (hytm::in_transaction())
-    throw std::logic_error("parallel_for_each inside a transaction");
-  char token;
-  detail::handoff_release(&token);
-  detail::wait_handoff h(&token);
-  tbb::parallel_for_each(first, last, [&](auto&& item) {
-    detail::task_handoff t(&token);
-    hytm::atomic(s, [&](auto& tx) { body(tx, item); });
-  });
+  task_pool pool(s);
+  for (; first != last; ++first)
+    pool.run([&body, &item = *first](auto& tx) { body(tx, item); });
+  pool.wait();
 }
 
 }  // namespace hytm
