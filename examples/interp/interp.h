@@ -17,7 +17,7 @@
  *
  * Files: compile.c (source text to bytecode), heap.c (shared objects),
  * vm.c (the bytecode loop), threads.c (slices, the GIL, blocking, threads),
- * main.c (command line).
+ * main.c (command line), stats_report.cpp (--stats).
  */
 #ifndef HYTM_INTERP_H
 #define HYTM_INTERP_H
