@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Times primes.hy under --gil and --tm with 1 and 2 threads, next to the same
+# program in plain C++, and prints a Markdown table of wall-clock medians.
+# The configurations take turns run after run, so that a burst of load on the
+# machine spreads over all of them instead of skewing one.
+#
+#   bash examples/interp/measure_primes.sh BUILD_DIR [RUNS [LIMIT]]
+set -euo pipefail
+build=${1:?usage: measure_primes.sh BUILD_DIR [RUNS [LIMIT]]}
+runs=${2:-5}
+limit=${3:-800000}
+here=$(cd "$(dirname "$0")" && pwd)
+interp=$build/examples/interp/hytm-interp
+native=$build/examples/interp/hytm-primes-native
+
+configs=("native 1" "native 2" "gil 1" "gil 2" "tm 1" "tm 2")
+declare -A times
+expected=""
+for ((r = 0; r < runs; r++)); do
+  for c in "${configs[@]}"; do
+    read -r kind threads <<<"$c"
+    if [[ $kind == native ]]; then
+      cmd=("$native" --threads "$threads" "$limit")
+    else
+      cmd=("$interp" "--$kind" --threads "$threads" "$here/primes.hy" "$limit")
+    fi
+    t0=$(date +%s.%N)
+    out=$("${cmd[@]}")
+    t1=$(date +%s.%N)
+    # Every configuration must print the same line.
+    [[ -z $expected ]] && expected=$out
+    if [[ $out != "$expected" ]]; then
+      echo "$c printed '$out', expected '$expected'" >&2
+      exit 1
+    fi
+    times[$c]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') "
+  done
+done
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+echo "$expected; median of $runs runs, $(nproc) CPUs"
+echo
+echo "| program | 1 thread | 2 threads | speed-up |"
+echo "| --- | ---: | ---: | ---: |"
+for kind in native gil tm; do
+  m1=$(median "${times[$kind 1]}")
+  m2=$(median "${times[$kind 2]}")
+  case $kind in
+    native) name="plain C++ (hytm-primes-native)" ;;
+    *) name="hytm-interp --$kind" ;;
+  esac
+  awk -v n="$name" -v a="$m1" -v b="$m2" 'BEGIN {printf "| %s | %.2f s | %.2f s | %.2fx |\n", n, a, b, a / b}'
+done
