@@ -48,8 +48,8 @@ function(_infra_env_test name mode)
 endfunction()
 
 # Bad values: exit status 2 before main(), a message naming variable, value and allowed values.
-_infra_env_test(reject.htm.bogus reject -DVAR=HYTM_HTM -DVALUE=bogus "-DALLOWED=auto|off|force")
-_infra_env_test(reject.htm.uppercase reject -DVAR=HYTM_HTM -DVALUE=AUTO "-DALLOWED=auto|off|force")
+_infra_env_test(reject.htm.bogus reject -DVAR=HYTM_HTM -DVALUE=bogus "-DALLOWED=auto|off|force|emulate")
+_infra_env_test(reject.htm.uppercase reject -DVAR=HYTM_HTM -DVALUE=AUTO "-DALLOWED=auto|off|force|emulate")
 _infra_env_test(reject.htm_retries.negative reject -DVAR=HYTM_HTM_RETRIES -DVALUE=-1 "-DALLOWED=0 to 1000")
 _infra_env_test(reject.htm_retries.too_big reject -DVAR=HYTM_HTM_RETRIES -DVALUE=5000 "-DALLOWED=0 to 1000")
 _infra_env_test(reject.htm_retries.word reject -DVAR=HYTM_HTM_RETRIES -DVALUE=abc "-DALLOWED=0 to 1000")
@@ -59,9 +59,16 @@ _infra_env_test(reject.stm_retries.word reject -DVAR=HYTM_STM_RETRIES -DVALUE=x 
 _infra_env_test(reject.stm_retries.too_big reject -DVAR=HYTM_STM_RETRIES -DVALUE=1000001 "-DALLOWED=0 to 1000000")
 _infra_env_test(reject.stats.xml reject -DVAR=HYTM_STATS -DVALUE=xml "-DALLOWED=off|text|json|json:PATH")
 _infra_env_test(reject.stats.no_path reject -DVAR=HYTM_STATS -DVALUE=json: "-DALLOWED=off|text|json|json:PATH")
+# The RTM model's settings, read when HYTM_HTM=emulate.
+_infra_env_test(reject.emu_l1.ways reject -DVAR=HYTM_EMU_L1 -DVALUE=48K:7 -DEXTRA=HYTM_HTM=emulate "-DALLOWED=SIZE:WAYS")
+_infra_env_test(reject.emu_l1.word reject -DVAR=HYTM_EMU_L1 -DVALUE=big -DEXTRA=HYTM_HTM=emulate "-DALLOWED=SIZE:WAYS")
+_infra_env_test(reject.emu_read_lines.zero reject -DVAR=HYTM_EMU_READ_LINES -DVALUE=0 -DEXTRA=HYTM_HTM=emulate "-DALLOWED=1 to 16777216")
+_infra_env_test(reject.emu_seed.word reject -DVAR=HYTM_EMU_SEED -DVALUE=abc -DEXTRA=HYTM_HTM=emulate "-DALLOWED=0 to 18446744073709551615")
 # Good values, including the bounds, are accepted.
 _infra_env_test(accept.htm.off accept -DVAR=HYTM_HTM -DVALUE=off)
 _infra_env_test(accept.htm.auto accept -DVAR=HYTM_HTM -DVALUE=auto)
+_infra_env_test(accept.htm.emulate accept -DVAR=HYTM_HTM -DVALUE=emulate -DEXPECT_OUT=htm=emulated)
+_infra_env_test(accept.emu_l1 accept -DVAR=HYTM_EMU_L1 -DVALUE=32K:8 -DEXTRA=HYTM_HTM=emulate -DEXPECT_OUT=htm=emulated)
 _infra_env_test(accept.htm_retries.0 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=0)
 _infra_env_test(accept.htm_retries.1000 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=1000)
 _infra_env_test(accept.stm.off accept -DVAR=HYTM_STM -DVALUE=off)

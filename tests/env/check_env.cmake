@@ -1,6 +1,10 @@
 # check_env.cmake: one environment test, run by ctest as
 #   cmake -DDRIVER=<env_driver> -DMODE=<mode> [-DVAR=.. -DVALUE=.. -DALLOWED=a|b|c]
-#         [-DWORK_DIR=..] [-DPYTHON=..] [-DNO_RTM=ON|OFF] -P check_env.cmake
+#         [-DEXTRA=NAME=VALUE] [-DEXPECT_OUT=text] [-DWORK_DIR=..] [-DPYTHON=..]
+#         [-DNO_RTM=ON|OFF] -P check_env.cmake
+#
+# EXTRA sets one more variable (HYTM_HTM=emulate, under which the HYTM_EMU_* are read);
+# EXPECT_OUT is a string the driver's stdout must contain (accept mode).
 #
 # MODE
 #   reject     VAR=VALUE must stop the program before main() with exit status 2 and the message
@@ -22,7 +26,8 @@ foreach(v DRIVER MODE)
 endforeach()
 
 # Start from a clean slate: whatever HYTM_* the caller exported must not decide the test.
-foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STATS)
+foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STATS
+          HYTM_EMU_L1 HYTM_EMU_READ_LINES HYTM_EMU_INTERRUPT HYTM_EMU_SEED)
   unset(ENV{${v}})
 endforeach()
 
@@ -90,7 +95,7 @@ function(validate_with_python file what)
 endfunction()
 
 if(MODE STREQUAL "reject")
-  run_driver("${VAR}=${VALUE}")
+  run_driver("${VAR}=${VALUE}" ${EXTRA})
   if(NOT rc STREQUAL "2")
     fail("${VAR}=${VALUE}: expected exit status 2")
   endif()
@@ -105,8 +110,11 @@ if(MODE STREQUAL "reject")
   endif()
 
 elseif(MODE STREQUAL "accept")
-  run_driver("${VAR}=${VALUE}")
+  run_driver("${VAR}=${VALUE}" ${EXTRA})
   expect_ok()
+  if(DEFINED EXPECT_OUT)
+    expect_contains(out "${EXPECT_OUT}")
+  endif()
 
 elseif(MODE STREQUAL "force")
   set(has_rtm OFF)

@@ -34,7 +34,8 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
 # The tests may be run with HYTM_* set by the user; the consumer must pass without them.
-foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STATS)
+foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STATS
+          HYTM_EMU_L1 HYTM_EMU_READ_LINES HYTM_EMU_INTERRUPT HYTM_EMU_SEED)
   unset(ENV{${v}})
 endforeach()
 
