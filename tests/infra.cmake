@@ -83,12 +83,12 @@ _infra_env_test(stats.text text)
 
 # ---- valgrind.forced_rtm -------------------------------------------------------------------
 # Not with sanitizers (they do not run under valgrind) nor without RTM instructions (nothing to
-# force).  valgrind runs the two threads one at a time; 20000 iterations per thread (85000
-# transactions) take a few seconds.  Two variants: capacity aborts fall back to the software path
+# force).  valgrind runs the two threads one at a time; 20000 iterations per thread (165000
+# transactions, C++ and C) take a few seconds.  Two variants: capacity aborts fall back to the software path
 # (HYTM_STM=norec), or straight to the serial path (HYTM_STM=off).
 find_program(HYTM_VALGRIND valgrind)
 if(HYTM_VALGRIND AND HYTM_SANITIZER STREQUAL "" AND NOT HYTM_NO_RTM)
-  add_executable(forced_rtm ${_infra_dir}/valgrind/forced_rtm.cpp)
+  add_executable(forced_rtm ${_infra_dir}/valgrind/forced_rtm.cpp ${_infra_dir}/valgrind/forced_rtm_c.c)
   target_link_libraries(forced_rtm PRIVATE hytm::hytm Threads::Threads)
   hytm_warnings(forced_rtm)
   foreach(_stm norec off)

@@ -5,16 +5,20 @@
 // xbegin instructions; valgrind makes every one of them abort with status 0x08 (capacity), so
 // every transaction must start in hardware, abort, and commit on another path.  The program
 // checks its own results (a counter and a bank whose total is audited inside transactions and at
-// the end) and prints how many transactions it ran, which the test compares with the statistics.
+// the end, and a counter updated through both forms of the C API, forced_rtm_c.c) and prints how
+// many transactions it ran, which the test compares with the statistics.
 //
 //   forced_rtm [iterations per thread]
 #include <hytm/hytm.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
 #include <vector>
+
+extern "C" long forced_rtm_c_round(std::uint64_t* counter, int iterations);
 
 namespace {
 
@@ -33,6 +37,7 @@ int main(int argc, char** argv) {
   }
 
   long counter = 0;
+  std::uint64_t c_counter = 0;  // the C API's
   long balance[kAccounts];
   for (long& b : balance) b = kInitial;
 
@@ -68,6 +73,7 @@ int main(int argc, char** argv) {
         ++mine;
       }
     }
+    mine += forced_rtm_c_round(&c_counter, iterations);
     transactions.fetch_add(mine);
   };
 
@@ -78,10 +84,12 @@ int main(int argc, char** argv) {
   long total = 0;
   for (long b : balance) total += b;
 
-  const bool ok = counter == long{kThreads} * iterations && total == kAccounts * kInitial &&
-                  bad_audits.load() == 0;
-  std::printf("forced_rtm: htm=%s counter=%ld total=%ld bad_audits=%ld\n", hytm::machine().htm,
-              counter, total, bad_audits.load());
+  const bool ok = counter == long{kThreads} * iterations &&
+                  c_counter == 2ull * kThreads * static_cast<unsigned>(iterations) &&
+                  total == kAccounts * kInitial && bad_audits.load() == 0;
+  std::printf("forced_rtm: htm=%s counter=%ld c_counter=%llu total=%ld bad_audits=%ld\n",
+              hytm::machine().htm, counter, static_cast<unsigned long long>(c_counter), total,
+              bad_audits.load());
   std::printf("forced_rtm: transactions %ld\n", transactions.load());
   std::puts(ok ? "forced_rtm: ok" : "forced_rtm: FAILED");
   return ok ? 0 : 1;
