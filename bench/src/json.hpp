@@ -3,7 +3,6 @@
 // report reads in the order it was built. Numbers are doubles (exact for counts below 2^53).
 #pragma once
 
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>

@@ -140,10 +140,8 @@ std::string aborts_plot(const std::string& dir, const std::string& label, const 
 std::string draw_plots(const std::string& dir, const options& o, const outcome& r) {
     if (!in_path("gnuplot")) return "plots skipped: gnuplot is not installed (Debian: apt-get install gnuplot-nox)";
     series s = collect(r);
-    std::set<int> thread_set;
-    for (const auto& run : r.runs) thread_set.insert(static_cast<int>(run.number_or("threads", 0)));
-    if (thread_set.empty()) return "plots skipped: no runs";
-    std::vector<int> threads(thread_set.begin(), thread_set.end());
+    std::vector<int> threads = thread_counts(r);
+    if (threads.empty()) return "plots skipped: no runs";
     std::vector<std::string> scripts;
     for (const auto& label : s.labels) {
         scripts.push_back(throughput_plot(dir, label, s.rate[label], o.impls, threads));

@@ -41,12 +41,6 @@ std::vector<std::string> labels_of(const outcome& r) {
     return labels;
 }
 
-std::vector<int> thread_counts_of(const outcome& r) {
-    std::set<int> t;
-    for (const auto& run : r.runs) t.insert(static_cast<int>(run.number_or("threads", 0)));
-    return {t.begin(), t.end()};
-}
-
 double throughput(const json::value* run) { return run == nullptr || run->find("error") ? NAN : run->number_or("throughput", NAN); }
 
 std::string pad(std::string s, std::size_t width, bool right) {
@@ -61,15 +55,8 @@ std::string ratio_text(double num, double den) {
 
 // Aborts per commit over all paths of one hytm run, or NaN when it has no statistics.
 double aborts_per_commit(const json::value* run) {
-    if (run == nullptr) return NAN;
-    const json::value* stats = run->find("stats");
-    if (stats == nullptr || stats->is_null()) return NAN;
-    double commits = 0, aborts = 0;
-    for (const auto& [path, s] : summarize_stats(*stats)) {
-        commits += s.commits;
-        aborts += s.total_aborts();
-    }
-    return commits > 0 ? aborts / commits : NAN;
+    std::optional<tx_totals> t = run ? hytm_totals(*run) : std::nullopt;
+    return t && t->commits > 0 ? t->aborts / t->commits : NAN;
 }
 
 std::string iso_date() {
@@ -109,6 +96,23 @@ std::string format_count(double v) {
     return printf_string("%.0f", v);
 }
 
+std::vector<int> thread_counts(const outcome& r) {
+    std::set<int> t;
+    for (const auto& run : r.runs) t.insert(static_cast<int>(run.number_or("threads", 0)));
+    return {t.begin(), t.end()};
+}
+
+std::optional<tx_totals> hytm_totals(const json::value& run) {
+    const json::value* stats = run.find("stats");
+    if (stats == nullptr || stats->is_null()) return std::nullopt;
+    tx_totals t;
+    for (const auto& [path, s] : summarize_stats(*stats)) {
+        t.commits += s.commits;
+        t.aborts += s.total_aborts();
+    }
+    return t;
+}
+
 double path_summary::total_aborts() const {
     double t = 0;
     for (const auto& [cause, n] : aborts) t += n;
@@ -144,7 +148,7 @@ std::size_t label_width(const outcome& r) {
 }
 
 void print_tables(const options& o, const outcome& r) {
-    std::vector<int> threads = thread_counts_of(r);
+    std::vector<int> threads = thread_counts(r);
     const std::size_t width = label_width(r);
     int most = threads.empty() ? 1 : threads.back();
     std::printf("Throughput in operations per second (higher is better); %.2f s per run.\n", o.duration);
@@ -247,14 +251,8 @@ json::value report_json(const options& o, const outcome& r) {
 void write_csv(const std::string& path, const outcome& r) {
     std::string out = "workload,label,impl,threads,seconds,ops,throughput,commits,aborts,instructions_per_op,error\n";
     for (const auto& run : r.runs) {
-        double commits = NAN, aborts = NAN;
-        if (const json::value* stats = run.find("stats"); stats && !stats->is_null()) {
-            commits = aborts = 0;
-            for (const auto& [p, s] : summarize_stats(*stats)) {
-                commits += s.commits;
-                aborts += s.total_aborts();
-            }
-        }
+        std::optional<tx_totals> t = hytm_totals(run);
+        double commits = t ? t->commits : NAN, aborts = t ? t->aborts : NAN;
         auto num = [](double v) { return std::isfinite(v) ? json::dump(json::value(v)) : std::string(); };
         const json::value* err = run.find("error");
         out += csv_field(run.find("workload")->as_string()) + "," + csv_field(run.find("label")->as_string()) + "," +

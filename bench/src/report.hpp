@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,16 @@ struct path_summary {
     double total_aborts() const;
 };
 std::map<std::string, path_summary> summarize_stats(const json::value& stats);
+
+// A hytm run's commits and aborts summed over all paths; nothing for runs without statistics.
+struct tx_totals {
+    double commits = 0;
+    double aborts = 0;
+};
+std::optional<tx_totals> hytm_totals(const json::value& run);
+
+// The thread counts that occur in the runs, ascending.
+std::vector<int> thread_counts(const outcome& r);
 
 void print_tables(const options& o, const outcome& r);
 void print_callgrind_tables(const options& o, const outcome& r);

@@ -11,14 +11,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "../workload.hpp"
 #include "failure.hpp"
+#include "rounds.hpp"
 
 namespace hytm_bench {
 
@@ -49,20 +48,13 @@ class kmeans_run final : public workload_run {
         centre_.assign(feature_.begin(), feature_.begin() + clusters_ * dims_);
         sum_.assign(static_cast<std::size_t>(clusters_ * dims_), 0);
         count_.assign(static_cast<std::size_t>(clusters_), 0);
-        threads_ = threads;
-        ops_.assign(static_cast<std::size_t>(threads), {});
         next_chunk_.store(0, std::memory_order_relaxed);
-        running_ = true;
         iterations_ = 0;
-        barrier_ = std::make_unique<std::barrier<completion>>(threads, completion{this});
+        rounds_.prepare(threads, this);
     }
 
     std::uint64_t run_thread(int thread_id, const run_control& ctl) override {
-        // Every worker gets the same control; the completion step decides for all of them, and the
-        // barrier orders this store before that step reads it.
-        control_.store(&ctl, std::memory_order_relaxed);
-        std::uint64_t& ops = ops_[static_cast<std::size_t>(thread_id)].value;
-        while (running_) {
+        return rounds_.run(thread_id, ctl, [&](std::uint64_t& ops) {
             for (long begin; (begin = next_chunk_.fetch_add(chunk, std::memory_order_relaxed)) < points_;) {
                 long end = std::min(points_, begin + chunk);
                 for (long p = begin; p < end; ++p) {
@@ -78,9 +70,7 @@ class kmeans_run final : public workload_run {
                     ++ops;
                 }
             }
-            barrier_->arrive_and_wait();  // completion: check, new centres, decide whether to go on
-        }
-        return ops;
+        });
     }
 
     std::string check() override {
@@ -89,23 +79,14 @@ class kmeans_run final : public workload_run {
         return {};
     }
 
-  private:
-    // Runs on one thread between iterations, while all others wait at the barrier.
-    struct completion {
-        kmeans_run* self;
-        void operator()() noexcept { self->end_iteration(); }
-    };
-
-    void end_iteration() noexcept {
+    // The barrier's completion step: all other workers wait meanwhile.
+    void end_round() {
         verify_and_recentre();
         ++iterations_;
         next_chunk_.store(0, std::memory_order_relaxed);
-        std::uint64_t done = 0;
-        for (const auto& o : ops_) done += o.value;
-        // keep_going() counts per thread; iterations are shared, so compare the mean.
-        running_ = control_.load(std::memory_order_relaxed)->keep_going(done / static_cast<std::uint64_t>(threads_));
     }
 
+  private:
     void verify_and_recentre() {
         long points = 0;
         for (long c = 0; c < clusters_; ++c) points += count_[static_cast<std::size_t>(c)];
@@ -147,18 +128,14 @@ class kmeans_run final : public workload_run {
     long points_;
     long dims_;
     long clusters_;
-    int threads_ = 1;
     std::vector<long> feature_;        // points_ x dims_, read-only during the run
     std::vector<long> feature_total_;  // per dimension, for the exact check
     std::vector<long> centre_;         // clusters_ x dims_, written only in the completion step
     std::vector<long> sum_;            // clusters_ x dims_, the transactional accumulators
     std::vector<long> count_;          // clusters_
-    std::vector<padded<std::uint64_t>> ops_;
     std::atomic<long> next_chunk_{0};
-    std::atomic<const run_control*> control_{nullptr};
-    bool running_ = true;  // written in the completion step only; the barrier orders it
     long iterations_ = 0;
-    std::unique_ptr<std::barrier<completion>> barrier_;
+    rounds<kmeans_run> rounds_;
     Exec ex_;
     first_failure failure_;
 };

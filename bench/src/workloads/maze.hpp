@@ -11,8 +11,6 @@
 #pragma once
 
 #include <atomic>
-#include <barrier>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +18,7 @@
 #include "../workload.hpp"
 #include "failure.hpp"
 #include "maze_route.hpp"
+#include "rounds.hpp"
 
 namespace hytm_bench {
 
@@ -34,21 +33,16 @@ class maze_run final : public workload_run {
           endpoints_(2 * static_cast<std::size_t>(paths_)) {}
 
     void prepare(int threads) override {
-        threads_ = threads;
         scratch_.assign(static_cast<std::size_t>(threads), {});
-        ops_.assign(static_cast<std::size_t>(threads), {});
         for (auto& s : scratch_) s.value.grid.resize(grid_.size());
-        rounds_ = 0;
-        running_ = true;
+        round_ = 0;
         new_round();
-        barrier_ = std::make_unique<std::barrier<completion>>(threads, completion{this});
+        rounds_.prepare(threads, this);
     }
 
     std::uint64_t run_thread(int thread_id, const run_control& ctl) override {
-        control_.store(&ctl, std::memory_order_relaxed);  // ordered before the completion step by the barrier
         maze_scratch& s = scratch_[static_cast<std::size_t>(thread_id)].value;
-        std::uint64_t& ops = ops_[static_cast<std::size_t>(thread_id)].value;
-        while (running_) {
+        return rounds_.run(thread_id, ctl, [&](std::uint64_t& ops) {
             for (int p; (p = next_path_.fetch_add(1, std::memory_order_relaxed)) < paths_;) {
                 int src = endpoints_[2 * static_cast<std::size_t>(p)];
                 int dst = endpoints_[2 * static_cast<std::size_t>(p) + 1];
@@ -61,37 +55,28 @@ class maze_run final : public workload_run {
                 });
                 ++ops;
             }
-            barrier_->arrive_and_wait();  // completion: check the round, start the next or stop
-        }
-        return ops;
+        });
     }
 
     std::string check() override {
         if (std::string f = failure_.get(); !f.empty()) return f;
-        if (rounds_ == 0) return "no round completed";
+        if (round_ == 0) return "no round completed";
         return {};
     }
 
-  private:
-    struct completion {
-        maze_run* self;
-        void operator()() noexcept { self->end_round(); }
-    };
-
-    void end_round() noexcept {
+    // The barrier's completion step: all other workers wait meanwhile.
+    void end_round() {
         verify_round();
-        ++rounds_;
+        ++round_;
         new_round();
-        std::uint64_t done = 0;
-        for (const auto& o : ops_) done += o.value;
-        running_ = control_.load(std::memory_order_relaxed)->keep_going(done / static_cast<std::uint64_t>(threads_));
     }
 
+  private:
     // Clears the grid and draws distinct endpoints for the next round's routes.
     void new_round() {
         std::fill(grid_.begin(), grid_.end(), 0);
         std::fill(length_.begin(), length_.end(), 0);
-        rng r(6000 + static_cast<std::uint64_t>(rounds_));
+        rng r(6000 + static_cast<std::uint64_t>(round_));
         std::vector<bool> used(grid_.size(), false);
         for (int& e : endpoints_) {
             do e = static_cast<int>(r.below(grid_.size()));
@@ -112,7 +97,7 @@ class maze_run final : public workload_run {
         for (int p = 0; p < paths_; ++p) {
             int id = p + 1;
             int length = length_[static_cast<std::size_t>(p)];
-            std::string what = "round " + std::to_string(rounds_) + ", route " + std::to_string(id) + ": ";
+            std::string what = "round " + std::to_string(round_) + ", route " + std::to_string(id) + ": ";
             if (owned[static_cast<std::size_t>(id)] != length)
                 return failure_.record(what + "owns " + std::to_string(owned[static_cast<std::size_t>(id)]) + " cells, reported " + std::to_string(length));
             if (length == 0) continue;
@@ -138,17 +123,13 @@ class maze_run final : public workload_run {
 
     maze_geometry geometry_;
     int paths_;
-    int threads_ = 1;
     std::vector<std::int32_t> grid_;  // 0 = free, else the id of the route that owns the cell
     std::vector<int> length_;         // per route of this round: cells claimed, 0 = failed
     std::vector<int> endpoints_;      // src, dst per route
     std::vector<padded<maze_scratch>> scratch_;
-    std::vector<padded<std::uint64_t>> ops_;
     std::atomic<int> next_path_{0};
-    std::atomic<const run_control*> control_{nullptr};
-    bool running_ = true;  // written in the completion step only; the barrier orders it
-    long rounds_ = 0;
-    std::unique_ptr<std::barrier<completion>> barrier_;
+    long round_ = 0;
+    rounds<maze_run> rounds_;
     Exec ex_;
     first_failure failure_;
 };
