@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Times primes.hy under --gil and --tm with 1 and 2 threads, next to the same
-# program in plain C++, and prints a Markdown table of wall-clock medians.
+# program in plain C++, and prints a Markdown table of wall-clock medians (and,
+# in parentheses, the fastest run: on a shared machine, the closest to an
+# unloaded one).
 # The configurations take turns run after run, so that a burst of load on the
 # machine spreads over all of them instead of skewing one.
 #
@@ -19,6 +21,7 @@ kinds=(native gil gil-long tm)
 configs=()
 for kind in "${kinds[@]}"; do configs+=("$kind 1" "$kind 2"); done
 declare -A times
+load=$(cut -d' ' -f1 /proc/loadavg)
 expected=""
 for ((r = 0; r < runs; r++)); do
   for c in "${configs[@]}"; do
@@ -42,18 +45,22 @@ for ((r = 0; r < runs; r++)); do
 done
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+fastest() { tr ' ' '\n' <<<"$1" | grep . | sort -g | head -n 1; }
 
-echo "$expected; median of $runs runs, $(nproc) CPUs"
+echo "$expected; median (fastest) of $runs runs, $(nproc) CPUs, load average before: $load"
 echo
 echo "| program | 1 thread | 2 threads | speed-up |"
 echo "| --- | ---: | ---: | ---: |"
 for kind in "${kinds[@]}"; do
   m1=$(median "${times[$kind 1]}")
   m2=$(median "${times[$kind 2]}")
+  f1=$(fastest "${times[$kind 1]}")
+  f2=$(fastest "${times[$kind 2]}")
   case $kind in
     native) name="plain C++ (hytm-primes-native)" ;;
     gil-long) name="hytm-interp --gil --slice 1000000" ;;
     *) name="hytm-interp --$kind" ;;
   esac
-  awk -v n="$name" -v a="$m1" -v b="$m2" 'BEGIN {printf "| %s | %.2f s | %.2f s | %.2fx |\n", n, a, b, a / b}'
+  awk -v n="$name" -v a="$m1" -v b="$m2" -v c="$f1" -v d="$f2" \
+    'BEGIN {printf "| %s | %.2f s (%.2f) | %.2f s (%.2f) | %.2fx (%.2fx) |\n", n, a, c, b, d, a / b, c / d}'
 done
