@@ -72,7 +72,7 @@ void finish_aborted(hytm_tx* tx) {
       hytm::detail::abort_epilogue(ctx);
       hytm::g_serial_lock.unlock();
       ctx.site->counters[ctr::serial_rollbacks].add();
-      ctx.site->counters[ctr::ns_aborted].add(hytm::detail::ticks() - tx->t0);
+      ctx.site->counters[ctr::ns_aborted].add(hytm::detail::elapsed(tx->t0));
       std::this_thread::yield();
       tx->next = path_kind::serial;
       break;
@@ -99,6 +99,7 @@ hytm_tx* hytm_block_enter(const char* site) {
   tx->in_attempt = false;
   hytm::site_local& s = hytm::detail::site_for(ctx, hytm::site(site ? site : "c"));
   ctx.site = &s;
+  ctx.timed = ++ctx.time_clock % hytm::detail::time_sample == 0;
   tx->policy.emplace(ctx, s);
   tx->next = tx->policy->first();
   // The C interface runs no scripted hardware attempts (they cannot be
@@ -121,7 +122,7 @@ void hytm_block_attempt(hytm_tx* tx) {
     switch (tx->next) {
       case path_kind::htm: {
         ctx.site->counters[ctr::htm_starts].add();
-        tx->t0 = hytm::detail::ticks();
+        tx->t0 = hytm::detail::attempt_start(ctx);
         const unsigned s = hytm::htm::begin();
         if (s == hytm::htm::started) {
           // (H2), as in run_htm().
@@ -135,13 +136,13 @@ void hytm_block_attempt(hytm_tx* tx) {
           tx->in_attempt = true;
           return;
         }
-        ctx.site->counters[ctr::ns_aborted].add(hytm::detail::ticks() - tx->t0);
+        ctx.site->counters[ctr::ns_aborted].add(hytm::detail::elapsed(tx->t0));
         tx->next = tx->policy->after_htm_abort(hytm::htm::abort_status{s});
         break;
       }
       case path_kind::stm:
         ctx.site->counters[ctr::stm_starts].add();
-        tx->t0 = hytm::detail::ticks();
+        tx->t0 = hytm::detail::attempt_start(ctx);
         hytm::detail::software_enter(ctx);
         ctx.stm.start(ctx.slot, ctx.site->rec->id);
         ctx.depth = 1;
@@ -152,7 +153,7 @@ void hytm_block_attempt(hytm_tx* tx) {
         return;
       case path_kind::serial:
         ctx.site->counters[ctr::serial_starts].add();
-        tx->t0 = hytm::detail::ticks();
+        tx->t0 = hytm::detail::attempt_start(ctx);
         hytm::g_serial_lock.lock(ctx.slot);
         ctx.depth = 1;
         ctx.path = path_kind::serial;
@@ -177,7 +178,7 @@ void hytm_block_commit(hytm_tx* tx) {
       ctx.depth = 0;
       tx->in_attempt = false;
       ctx.site->counters[ctr::htm_commits].add();
-      ctx.site->counters[ctr::ns_committed].add(hytm::detail::ticks() - tx->t0);
+      ctx.site->counters[ctr::ns_committed].add(hytm::detail::elapsed(tx->t0));
       tx->policy->htm_committed();
       hytm::detail::commit_epilogue(ctx, ctx.saw_software);
       break;

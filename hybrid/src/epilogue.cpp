@@ -11,8 +11,9 @@ namespace hytm::detail {
 
 namespace {
 
-// One sampled transaction in this many has its footprint measured: counting
-// distinct lines sorts the logs, which costs more than a small transaction.
+// One transaction in this many has its footprint measured: counting distinct
+// lines sorts the logs, which costs more than a small transaction.  (The
+// JSON's footprint.sampled_one_in says so.)
 constexpr std::uint64_t footprint_sample = 16;
 
 void record_footprint(thread_ctx& ctx, footprint which, auto&& fill) {
@@ -72,7 +73,7 @@ void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
   ctx.depth = 0;
   site.counters[ctr::stm_commits].add();
   if (!wrote) site.counters[ctr::stm_commits_read_only].add();
-  site.counters[ctr::ns_committed].add(ticks() - t0);
+  site.counters[ctr::ns_committed].add(elapsed(t0));
   // A read-only commit unlinked nothing: no one to wait for.
   commit_epilogue(ctx, wrote);
 }
@@ -103,7 +104,7 @@ void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
 
 void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept {
   site_local& site = *ctx.site;
-  const std::uint64_t spent = ticks() - t0;
+  const std::uint64_t spent = elapsed(t0);
   site.counters[ctr::ns_aborted].add(spent);
   if (const void* a = ctx.stm.conflict_address())
     record_conflict(ctx, reinterpret_cast<std::uintptr_t>(a),
@@ -129,7 +130,7 @@ void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
   ctx.frees.clear();
   g_serial_lock.unlock();
   site.counters[ctr::serial_commits].add();
-  site.counters[ctr::ns_committed].add(ticks() - t0);
+  site.counters[ctr::ns_committed].add(elapsed(t0));
   commit_epilogue(ctx, false);
 }
 

@@ -52,40 +52,39 @@ bool norec::validate() noexcept {
   return revalidate();
 }
 
-bool norec::read_extend(const void* p, std::size_t k, std::uint64_t& v) {
-  if (doomed_) return false;
+read_result norec::read_extend(const void* p, std::size_t k) {
+  if (doomed_) return {0, false};
   for (;;) {
-    if (!revalidate()) return false;
-    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+    if (!revalidate()) return {0, false};
+    const std::uint64_t v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
     if (g_norec.seq.load(std::memory_order_acquire) == snap_ &&
         g_norec.external.load(std::memory_order_acquire) == ext_snap_) {
       reads_.push(p, k, v);
-      return true;
+      return {v, true};
     }
   }
 }
 
 // A load of a word the transaction has written: its own bytes come from the
 // write set; any byte it has not written comes from memory and is logged.
-bool norec::read_own(const void* p, std::size_t k, std::uint64_t& v) {
+read_result norec::read_own(const void* p, std::size_t k) {
   const auto a = reinterpret_cast<std::uintptr_t>(p);
   const write_set::entry* e = writes_.find(a & ~std::uintptr_t{7});
   const unsigned off = static_cast<unsigned>(a & 7);
   const auto want = static_cast<std::uint8_t>(((1u << k) - 1) << off);
   std::uint64_t mem = 0;
   if (!e || (e->mask & want) != want) {
-    if (doomed_) return false;
+    if (doomed_) return {0, false};
     mem = pieces::load(p, k, std::memory_order_acquire);  // (N1)
     if (g_norec.seq.load(std::memory_order_acquire) != snap_ ||
         g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
-      if (!read_extend(p, k, mem)) return false;
+      const read_result r = read_extend(p, k);
+      if (!r.ok) return r;
+      mem = r.value;
     } else {
       reads_.push(p, k, mem);
     }
-    if (!e) {
-      v = mem;
-      return true;
-    }
+    if (!e) return {mem, true};
   }
   // Overlay the written bytes on what memory holds.
   std::uint64_t out = 0;
@@ -95,8 +94,7 @@ bool norec::read_own(const void* p, std::size_t k, std::uint64_t& v) {
                                                       : (mem >> (8 * i)) & 0xff;
     out |= byte << (8 * i);
   }
-  v = out;
-  return true;
+  return {out, true};
 }
 
 bool norec::commit() {

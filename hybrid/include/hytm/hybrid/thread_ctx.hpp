@@ -68,7 +68,9 @@ struct thread_ctx {
   cache_entry cache[64];
 
   xorshift rng{0x9E3779B97F4A7C15ull};
-  std::uint64_t sample = 0;  // footprint sampling clock
+  std::uint64_t sample = 0;      // footprint sampling clock
+  std::uint64_t time_clock = 0;  // attempt-timing sampling clock (run.hpp)
+  bool timed = false;            // this transaction's attempts are timed
   std::vector<std::uintptr_t> scratch;
 };
 

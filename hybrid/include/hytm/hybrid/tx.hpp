@@ -217,16 +217,16 @@ class stm_tx : public tx_base {
   T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     if constexpr (pieces::is_word_like<T>) {
-      std::uint64_t v;
-      if (HYTM_UNLIKELY(!ctx_->stm.read(&obj, sizeof(T), v))) detail::throw_abort();
-      return detail::from_bits<T>(v);
+      const stm::read_result r = ctx_->stm.read(&obj, sizeof(T));
+      if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
+      return detail::from_bits<T>(r.value);
     } else {
       std::array<unsigned char, sizeof(T)> b;
       std::size_t off = 0;
       pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
-        std::uint64_t v;
-        if (HYTM_UNLIKELY(!ctx_->stm.read(p, k, v))) detail::throw_abort();
-        std::memcpy(b.data() + off, &v, k);  // little-endian: low bytes first
+        const stm::read_result r = ctx_->stm.read(p, k);
+        if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
+        std::memcpy(b.data() + off, &r.value, k);  // little-endian: low bytes first
         off += k;
       });
       return std::bit_cast<T>(b);

@@ -50,6 +50,13 @@ struct norec_globals {
 };
 extern HYTM_API norec_globals g_norec;
 
+// A load's value, or ok == false: the transaction is doomed.  Returned in
+// two registers, so the fast path never spills the value to memory.
+struct read_result {
+  std::uint64_t value;
+  bool ok;
+};
+
 // Why a software attempt failed.
 enum class abort_reason : std::uint8_t {
   validation,  // a value it read changed while it ran
@@ -72,17 +79,23 @@ class norec {
     ext_snap_ = g_norec.external.load(std::memory_order_acquire);
   }
 
-  // Loads the piece [p, p + k) into v.  False: the transaction is doomed and
-  // v must not be used.
-  [[gnu::always_inline]] bool read(const void* p, std::size_t k, std::uint64_t& v) {
+  // Loads the piece [p, p + k).  !ok: the transaction is doomed and the
+  // value must not be used.
+  [[gnu::always_inline]] read_result read(const void* p, std::size_t k) {
     const auto a = reinterpret_cast<std::uintptr_t>(p);
-    if (HYTM_UNLIKELY(writes_.may_contain(a & ~std::uintptr_t{7}))) return read_own(p, k, v);
-    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+    if (HYTM_UNLIKELY(writes_.may_contain(a & ~std::uintptr_t{7}))) return read_own(p, k);
+    const std::uint64_t v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
     if (HYTM_UNLIKELY(g_norec.seq.load(std::memory_order_acquire) != snap_ ||  // (N2)
                       g_norec.external.load(std::memory_order_acquire) != ext_snap_))
-      return read_extend(p, k, v);
+      return read_extend(p, k);
     reads_.push(p, k, v);
-    return true;
+    return {v, true};
+  }
+  // The same, for callers that prefer an out parameter (the concept).
+  bool read(const void* p, std::size_t k, std::uint64_t& v) {
+    const read_result r = read(p, k);
+    v = r.value;
+    return r.ok;
   }
 
   void write(void* p, std::size_t k, std::uint64_t v) { writes_.put(p, k, v); }
@@ -113,8 +126,8 @@ class norec {
 
  private:
   static std::uint64_t wait_even() noexcept;
-  HYTM_NOINLINE bool read_extend(const void* p, std::size_t k, std::uint64_t& v);
-  HYTM_NOINLINE bool read_own(const void* p, std::size_t k, std::uint64_t& v);
+  HYTM_NOINLINE read_result read_extend(const void* p, std::size_t k);
+  HYTM_NOINLINE read_result read_own(const void* p, std::size_t k);
   bool revalidate() noexcept;
 
   std::uint32_t tag_ = ~0u;

@@ -20,31 +20,31 @@ class read_log {
   read_log(const read_log&) = delete;
   read_log& operator=(const read_log&) = delete;
 
-  void push(const void* p, std::size_t k, std::uint64_t v) {
-    if (HYTM_UNLIKELY(size_ == cap_)) reserve(cap_ * 2);
-    // The piece size rides in the address's top byte: user-space addresses
+  [[gnu::always_inline]] void push(const void* p, std::size_t k, std::uint64_t v) {
+    if (HYTM_UNLIKELY(end_ == limit_)) grow();
+    // The piece size rides in the address's top bits: user-space addresses
     // on x86-64 use at most 57 bits.
-    data_[size_++] = {reinterpret_cast<std::uintptr_t>(p) | (std::uintptr_t{k} << 58), v};
+    *end_++ = {reinterpret_cast<std::uintptr_t>(p) | (std::uintptr_t{k} << 58), v};
   }
 
   // Acquire loads: the caller re-reads the sequence lock after this, and
   // that load must not move before these ((N3) in norec.hpp).
   // Returns the first piece whose value changed, or null if none did.
   const void* first_changed() const noexcept {
-    for (std::size_t i = 0; i < size_; ++i) {
-      const entry& e = data_[i];
+    for (const entry* i = data_; i != end_; ++i) {
+      const entry& e = *i;
       const auto* p = reinterpret_cast<const void*>(e.tagged & ((std::uintptr_t{1} << 58) - 1));
       if (pieces::load(p, e.tagged >> 58, std::memory_order_acquire) != e.value) return p;
     }
     return nullptr;
   }
 
-  std::size_t size() const noexcept { return size_; }
-  void clear() noexcept { size_ = 0; }
+  std::size_t size() const noexcept { return static_cast<std::size_t>(end_ - data_); }
+  void clear() noexcept { end_ = data_; }
   template <class Out>
   void lines(Out& out) const {
-    for (std::size_t i = 0; i < size_; ++i)
-      out.push_back((data_[i].tagged & ((std::uintptr_t{1} << 58) - 1)) >> 6);
+    for (const entry* i = data_; i != end_; ++i)
+      out.push_back((i->tagged & ((std::uintptr_t{1} << 58) - 1)) >> 6);
   }
 
  private:
@@ -53,14 +53,17 @@ class read_log {
     std::uint64_t value;
   };
   void reserve(std::size_t n) {
+    const std::size_t used = size();
     auto* d = static_cast<entry*>(std::realloc(data_, n * sizeof(entry)));
     if (!d) throw std::bad_alloc();
     data_ = d;
-    cap_ = n;
+    end_ = d + used;
+    limit_ = d + n;
   }
+  HYTM_NOINLINE void grow() { reserve(2 * static_cast<std::size_t>(limit_ - data_)); }
   entry* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::size_t cap_ = 0;
+  entry* end_ = nullptr;
+  entry* limit_ = nullptr;
 };
 
 }  // namespace hytm::stm

@@ -34,7 +34,10 @@ class write_set {
   bool empty() const noexcept { return entries_.empty(); }
   std::size_t size() const noexcept { return entries_.size(); }
 
-  bool may_contain(std::uintptr_t word) const noexcept { return bloom_ & bloom_bit(word); }
+  // Two tests: an empty set (read-only transactions) costs one compare.
+  [[gnu::always_inline]] bool may_contain(std::uintptr_t word) const noexcept {
+    return HYTM_UNLIKELY(bloom_ != 0) && (bloom_ & bloom_bit(word));
+  }
 
   const entry* find(std::uintptr_t word) const noexcept {
     const std::size_t m = index_.size() - 1;
