@@ -25,7 +25,7 @@ const std::vector<workload_info>& workloads() {
         {"kmeans", "STAMP-like k-means: `size` points; each assignment updates a cluster's sums",
          {{"size", 2048}, {"dims", 16}, {"clusters", 16}}, {}},
         {"maze", "STAMP-like maze routing: each route copies the size x size x layers grid (big transactions)",
-         {{"size", 32}, {"layers", 3}, {"paths", 64}}, {}, 200},
+         {{"size", 32}, {"layers", 3}, {"paths", 64}}, {}, 50},
     };
     return list;
 }

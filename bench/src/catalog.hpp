@@ -16,7 +16,9 @@ struct workload_info {
     std::string description;
     params defaults;                    // every parameter the workload reads, with its default
     std::vector<long> default_updates;  // runs per update rate when --update is not given
-    int op_weight = 1;                  // callgrind mode runs callgrind_ops / op_weight operations
+    // Callgrind mode runs callgrind_ops / op_weight operations: more than one round for the
+    // workloads that run in rounds, or the two counted runs would do the same work.
+    int op_weight = 1;
 };
 
 struct impl_info {

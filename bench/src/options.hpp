@@ -24,12 +24,12 @@ struct options {
     bool list = false;
     bool help = false;
     bool callgrind = false;
-    std::uint64_t callgrind_ops = 20000;
+    std::uint64_t callgrind_ops = 4000;
 
     // Internal: set by the parent when it re-executes itself for one implementation.
     std::string child_impl;
     int result_fd = -1;
-    bool counted = false;  // run callgrind_ops operations per run and mark them for callgrind
+    bool counted = false;  // count runs of callgrind_ops and 2 x callgrind_ops operations for callgrind
 
     std::vector<std::string> argv;  // as given, for re-execution and the report
 

@@ -14,6 +14,7 @@
 
 #include "catalog.hpp"
 #include "report.hpp"
+#include "runner.hpp"
 #include "spawn.hpp"
 
 namespace hytm_bench {
@@ -197,14 +198,23 @@ outcome run_all(const options& o) {
             std::map<std::string, double> counts = read_callgrind_dumps(callgrind_dir, impl->name);
             for (std::size_t i = result.runs.size() - static_cast<std::size_t>(runs_seen); i < result.runs.size(); ++i) {
                 json::value& run = result.runs[i];
-                auto it = counts.find(impl->name + "|" + run.find("label")->as_string());
-                if (it == counts.end()) {
+                std::string name = callgrind_name(impl->name, run.find("label")->as_string());
+                auto one = counts.find(name + "|1"), two = counts.find(name + "|2");
+                const json::value* ops = run.find("counted_ops");
+                if (one == counts.end() || two == counts.end() || ops == nullptr) {
                     result.failures.push_back(impl->name + ": no callgrind count for " + run.find("label")->as_string());
                     continue;
                 }
-                double ops = run.number_or("ops", 0);
-                run.set("instructions", it->second);
-                run.set("instructions_per_op", ops > 0 ? it->second / ops : 0.0);
+                // See child_main: the second run did n more operations than the first.
+                double extra_ops = ops->as_array()[1].as_number() - ops->as_array()[0].as_number();
+                double instructions = two->second - one->second;
+                if (extra_ops <= 0) {
+                    result.failures.push_back(impl->name + " on " + run.find("label")->as_string() +
+                                              ": both counted runs ended after the same round; raise --callgrind-ops");
+                    continue;
+                }
+                run.set("instructions", instructions);
+                run.set("instructions_per_op", instructions / extra_ops);
             }
         }
     }

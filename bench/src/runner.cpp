@@ -38,8 +38,12 @@ json::value params_json(const params& p) {
     return json::value(std::move(o));
 }
 
-// One run: prepare, start all workers at once, stop them, check, collect statistics.
-json::value execute(const impl_info& impl, const workload_config& cfg, int threads, const options& o, const cpu_pinning* pins) {
+// One run: prepare, start all workers at once, stop them, check, collect statistics. A timed run
+// stops after o.duration; a counted one (callgrind_dump non-empty) after op_budget operations per
+// thread, with callgrind collecting only the workers' loops and dumping under that name.
+json::value execute(const impl_info& impl, const workload_config& cfg, int threads, const options& o, const cpu_pinning* pins,
+                    std::uint64_t op_budget, const std::string& callgrind_dump) {
+    const bool counted = !callgrind_dump.empty();
     json::object run{{"workload", cfg.workload}, {"params", params_json(cfg.p)}, {"label", cfg.label()},
                      {"impl", impl.name}, {"threads", threads}};
     std::string error;
@@ -52,9 +56,7 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
     json::value stats;
     if (w) {
         w->prepare(threads);
-        // A maze route costs as much as hundreds of set operations: counted runs scale by weight.
-        std::uint64_t weight = static_cast<std::uint64_t>(find_workload(cfg.workload)->op_weight);
-        run_control ctl(o.counted ? std::max<std::uint64_t>(1, o.callgrind_ops / weight) : std::numeric_limits<std::uint64_t>::max());
+        run_control ctl(op_budget);
         std::vector<std::uint64_t> ops(static_cast<std::size_t>(threads), 0);
         std::vector<int> cpu(static_cast<std::size_t>(threads), -1);
         std::vector<std::string> thrown(static_cast<std::size_t>(threads));
@@ -72,30 +74,27 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
                 // A blocking wait, not a spin: under valgrind a spinning thread would be counted.
                 go.wait(false, std::memory_order_acquire);
                 // callgrind's collection switch is per thread: the worker flips its own.
-                if (o.counted) CALLGRIND_TOGGLE_COLLECT;
+                if (counted) CALLGRIND_TOGGLE_COLLECT;
                 try {
                     ops[k] = w->run_thread(i, ctl);
                 } catch (const std::exception& e) {
                     thrown[k] = e.what();
                 }
-                if (o.counted) CALLGRIND_TOGGLE_COLLECT;
+                if (counted) CALLGRIND_TOGGLE_COLLECT;
             });
         }
         parked.wait();
-        if (o.counted) CALLGRIND_ZERO_STATS;
+        if (counted) CALLGRIND_ZERO_STATS;
         auto t0 = std::chrono::steady_clock::now();
         go.store(true, std::memory_order_release);
         go.notify_all();
-        if (!o.counted) {
+        if (!counted) {
             std::this_thread::sleep_for(std::chrono::duration<double>(o.duration));
             ctl.stop();
         }
         for (auto& t : workers) t.join();
         auto t1 = std::chrono::steady_clock::now();
-        if (o.counted) {
-            std::string name = impl.name + "|" + cfg.label();
-            CALLGRIND_DUMP_STATS_AT(name.c_str());
-        }
+        if (counted) CALLGRIND_DUMP_STATS_AT(callgrind_dump.c_str());
         seconds = std::chrono::duration<double>(t1 - t0).count();
         for (int i = 0; i < threads; ++i) {
             auto k = static_cast<std::size_t>(i);
@@ -127,6 +126,8 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
 
 }  // namespace
 
+std::string callgrind_name(const std::string& impl, const std::string& label) { return impl + "|" + label; }
+
 int child_main(const options& o) {
     const impl_info* impl = find_impl(o.child_impl);
     if (impl == nullptr || impl->factory == nullptr) {
@@ -142,7 +143,21 @@ int child_main(const options& o) {
         if (!impl->runs(cfg.workload)) continue;
         for (int threads : plan_threads(o, impl->single_thread)) {
             out.emit(json::object{{"event", "begin"}, {"workload", cfg.workload}, {"label", cfg.label()}, {"threads", threads}});
-            json::value run = execute(*impl, cfg, threads, o, pins.get());
+            json::value run;
+            if (o.counted) {
+                // Two runs, of n and 2n operations: the difference of their counts is the cost of
+                // n operations, with every fixed cost (first transaction of a thread, first touch
+                // of the data, thread start and end) cancelled out.
+                std::uint64_t weight = static_cast<std::uint64_t>(find_workload(cfg.workload)->op_weight);
+                std::uint64_t n = std::max<std::uint64_t>(1, o.callgrind_ops / weight);
+                std::string name = callgrind_name(impl->name, cfg.label());
+                json::value first = execute(*impl, cfg, threads, o, pins.get(), n, name + "|1");
+                run = execute(*impl, cfg, threads, o, pins.get(), 2 * n, name + "|2");
+                run.set("counted_ops", json::array{first.number_or("ops", 0), run.number_or("ops", 0)});
+                if (const json::value* e = first.find("error"); e && !run.find("error")) run.set("error", *e);
+            } else {
+                run = execute(*impl, cfg, threads, o, pins.get(), std::numeric_limits<std::uint64_t>::max(), {});
+            }
             if (const json::value* e = run.find("error")) {
                 std::fprintf(stderr, "hytm-bench: FAILED %s on %s with %d threads: %s\n", impl->name.c_str(), cfg.label().c_str(), threads,
                              e->as_string().c_str());

@@ -13,4 +13,7 @@ namespace hytm_bench {
 // Returns the process exit status: 0, or 1 if any run failed its check.
 int child_main(const options& o);
 
+// In callgrind mode (--counted) each run is done twice, dumped as NAME|1 and NAME|2.
+std::string callgrind_name(const std::string& impl, const std::string& label);
+
 }  // namespace hytm_bench
