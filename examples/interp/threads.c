@@ -224,9 +224,13 @@ interp *interp_new(program *p, enum mode m, int nthreads, int slice_limit, int r
                    int argc, char **argv)
 {
     interp *vm = calloc(1, sizeof *vm);
-    vm->globals = calloc((size_t)p->nglobals + 1, sizeof(value));
-    if (!vm || !vm->globals)
+    value *globals = calloc((size_t)p->nglobals + 1, sizeof(value));
+    if (!vm || !globals) {
+        free(vm);
+        free(globals);
         return NULL;
+    }
+    vm->globals = globals;
     vm->mode = m;
     vm->prog = p;
     vm->nthreads = nthreads;
