@@ -44,6 +44,9 @@ thread_ctx* claim_ctx() {
   return c;
 }
 
+// Gives the context back at thread exit.  Kept apart from the pointer below,
+// because a thread_local with a destructor is reached through an init
+// function on every access.
 struct ctx_holder {
   thread_ctx* ctx = nullptr;
   ~ctx_holder() {
@@ -54,10 +57,11 @@ struct ctx_holder {
     ctx->claimed.store(false, std::memory_order_release);
   }
 };
+thread_local ctx_holder t_holder;
 // initial-exec: one instruction to reach it, instead of a __tls_get_addr
 // call per transaction.  It is a single pointer, which fits in the static
 // TLS surplus glibc keeps even when libhytm is loaded with dlopen.
-[[gnu::tls_model("initial-exec")]] thread_local ctx_holder t_ctx;
+[[gnu::tls_model("initial-exec")]] thread_local thread_ctx* t_ctx = nullptr;
 
 struct site_registry {
   std::mutex m;
@@ -72,10 +76,11 @@ site_registry& sites() {
 }  // namespace
 
 thread_ctx& current_ctx() {
-  if (HYTM_LIKELY(t_ctx.ctx != nullptr)) return *t_ctx.ctx;
+  if (HYTM_LIKELY(t_ctx != nullptr)) return *t_ctx;
   thread_ctx* c = claim_ctx();
   c->slot = activity().claim();
-  t_ctx.ctx = c;
+  t_holder.ctx = c;
+  t_ctx = c;
   return *c;
 }
 

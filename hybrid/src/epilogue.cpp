@@ -37,6 +37,10 @@ void run_handlers(V& handlers) {
 }  // namespace
 
 void commit_epilogue(thread_ctx& ctx, bool quiesce) {
+  // Most transactions allocate nothing and register nothing.
+  if (!quiesce && ctx.allocs.empty() && ctx.frees.empty() && ctx.on_commit.empty() &&
+      ctx.on_abort.empty())
+    return;
   ctx.allocs.clear();  // now owned by the data they were linked into
   if (quiesce || !ctx.frees.empty()) {
     // Privatization and reclamation: wait until every software transaction

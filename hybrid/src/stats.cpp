@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "hytm/htm/cpuid.hpp"
+#include "hytm/htm/emulator.hpp"
 #include "hytm/htm/rtm.hpp"
 #include "hytm/hybrid/config.hpp"
 #include "hytm/hybrid/sites.hpp"
@@ -267,7 +268,16 @@ std::string stats_json() {
   o += ",\"rtm_always_abort\":" + std::string(s.machine.rtm_always_abort ? "true" : "false");
   o += ",\"rtm_compiled_in\":" + std::string(s.machine.rtm_compiled_in ? "true" : "false");
   o += ",\"htm\":" + quote(s.machine.htm) + ",\"stm\":" + quote(s.machine.stm);
-  o += ",\"cpus\":" + std::to_string(s.machine.cpus) + "},";
+  o += ",\"cpus\":" + std::to_string(s.machine.cpus);
+  if (std::string(s.machine.htm) == "emulated") {
+    const auto& e = htm::emulator_settings();
+    o += ",\"model\":{\"l1_size\":" + std::to_string(e.l1_size) +
+         ",\"l1_ways\":" + std::to_string(e.l1_ways) +
+         ",\"read_lines\":" + std::to_string(e.read_lines) +
+         ",\"interrupt_every\":" + std::to_string(e.interrupt_every) +
+         ",\"seed\":" + std::to_string(e.seed) + "}";
+  }
+  o += "},";
   // The totals' members (paths, fallbacks, ...) sit at the top level.
   std::string totals = counters_json(s.total, npt);
   o += totals.substr(1, totals.size() - 2);
@@ -283,6 +293,23 @@ std::string stats_json() {
     std::snprintf(pct, sizeof pct, "%.1f", all > 0 ? 100.0 * ss.aborted_ns / all : 0.0);
     o += ",\"wasted_pct\":" + std::string(pct);
     o += ",\"counters\":" + counters_json(ss.counters, npt);
+    // Under the RTM model: what real RTM would likely do at this site.
+    if (std::string(s.machine.htm) == "emulated" && ss.counters[ctr::htm_starts] > 0) {
+      const double starts = static_cast<double>(ss.counters[ctr::htm_starts]);
+      auto frac = [&](ctr c) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.4f", static_cast<double>(ss.counters[c]) / starts);
+        return std::string(b);
+      };
+      const std::uint64_t aborts = ss.counters[ctr::htm_starts] - ss.counters[ctr::htm_commits];
+      char any[32];
+      std::snprintf(any, sizeof any, "%.4f", static_cast<double>(aborts) / starts);
+      o += ",\"prediction\":{\"source\":\"RTM model (HYTM_HTM=emulate)\",\"htm_starts\":" +
+           std::to_string(ss.counters[ctr::htm_starts]) + ",\"abort_fraction\":{\"any\":" + any +
+           ",\"explicit\":" + frac(ctr::htm_abort_explicit) + ",\"capacity\":" +
+           frac(ctr::htm_abort_capacity) + ",\"conflict\":" + frac(ctr::htm_abort_conflict) +
+           ",\"other\":" + frac(ctr::htm_abort_other) + "}}";
+    }
     o += ",\"conflicts\":[";
     for (std::size_t k = 0; k < ss.conflicts.size(); ++k) {
       const conflict_stat& c = ss.conflicts[k];

@@ -75,7 +75,8 @@ class norec {
     tag_ = tag;
     doomed_ = false;
     conflict_addr_ = nullptr;
-    snap_ = wait_even();
+    const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (N6)
+    snap_ = HYTM_LIKELY((s & 1) == 0) ? s : wait_even();
     ext_snap_ = g_norec.external.load(std::memory_order_acquire);
   }
 
