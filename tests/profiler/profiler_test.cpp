@@ -104,7 +104,7 @@ class Profiler : public ::testing::TestWithParam<mode_case> {
 // report names the counter as that site's top conflict.
 TEST_P(Profiler, SharedGlobalCounterIsTheTopConflictOfItsSite) {
   const profiler::round_result r =
-      profiler::run_until_conflicts(50, [] { return site_aborts(profiler::shared_site); });
+      profiler::run_until_conflicts(20, [] { return site_aborts(profiler::shared_site); });
   EXPECT_EQ(static_cast<std::uint64_t>(total_count), r.shared_commits);
 
   const hytm::stats s = hytm::statistics();
@@ -163,7 +163,7 @@ TEST_P(Profiler, StaticVariableIsNamedWithItsFileAndWriter) {
   std::atomic<bool> done{false};
   std::atomic<int> ready{0};
   std::uint64_t audits = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   long bumps = 0;
   do {
     done = false;
@@ -212,7 +212,7 @@ TEST_P(Profiler, StaticVariableIsNamedWithItsFileAndWriter) {
 // footprint bucket; and every site's counts are the transactions it ran.
 TEST_P(Profiler, PerSiteCountsAddUpToTheTotals) {
   const profiler::round_result r =
-      profiler::run_until_conflicts(50, [] { return site_aborts(profiler::shared_site); });
+      profiler::run_until_conflicts(20, [] { return site_aborts(profiler::shared_site); });
   // Two more kinds of site: a source location, and a C API name.
   std::uint64_t located = 0, named_c = 0;
   std::thread extra([&] {
