@@ -64,11 +64,11 @@ prepare() {
       'inline std::uint64_t ticks\(\) noexcept \{' \
       'inline std::uint64_t ticks() noexcept { return 0;'
     patch_once "$src/hybrid/src/epilogue.cpp" \
-      '(void record_footprint\(thread_ctx& ctx, footprint which, auto&& fill\) \{)' \
-      '$1 (void)ctx; (void)which; (void)fill; return;'
+      'void record_footprint\(thread_ctx& ctx, footprint which, auto&& fill\) \{' \
+      'void record_footprint(thread_ctx& ctx, footprint which, auto&& fill) { (void)ctx; (void)which; (void)fill; return;'
     patch_once "$src/hybrid/src/epilogue.cpp" \
-      '(std::uint64_t spent\) noexcept \{)' \
-      '$1 (void)ctx; (void)addr; (void)writer; (void)spent; return;'
+      'std::uint64_t spent\) noexcept \{' \
+      'std::uint64_t spent) noexcept { (void)ctx; (void)addr; (void)writer; (void)spent; return;'
     patch_once "$src/stm/src/norec.cpp" \
       'g_norec\.last_writer\.store\(tag_, std::memory_order_relaxed\);' \
       '(void)tag_;'
