@@ -15,5 +15,7 @@ start=$SECONDS
 cmake --preset "$preset"
 cmake --build --preset "$preset"
 built=$SECONDS
-ctest --preset "$preset" "$@"
-echo "test.sh: preset $preset: build $((built - start)) s, tests $((SECONDS - built)) s"
+rc=0
+ctest --preset "$preset" "$@" || rc=$?
+echo "test.sh: preset $preset: configure + build $((built - start)) s, tests $((SECONDS - built)) s, ctest exit $rc"
+exit "$rc"
