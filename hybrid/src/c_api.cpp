@@ -348,6 +348,8 @@ int hytm_in_transaction(void) { return hytm::current_ctx().depth > 0; }
 
 char* hytm_stats_json(void) { return strdup(hytm::stats_json().c_str()); }
 
+char* hytm_stats_text(void) { return strdup(hytm::stats_text().c_str()); }
+
 void hytm_reset_stats(void) { hytm::reset_stats(); }
 
 }  // extern "C"

@@ -44,6 +44,12 @@
 #ifndef HYTM_HYTM_H
 #define HYTM_HYTM_H
 
+/* sigjmp_buf and sigsetjmp are POSIX: strict ISO C modes (-std=c11) hide
+ * them unless a POSIX level is requested. */
+#if defined(__STRICT_ANSI__) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && \
+    !defined(_XOPEN_SOURCE) && !defined(__cplusplus)
+#error "hytm.h needs POSIX sigsetjmp: define _POSIX_C_SOURCE=200809L before any #include, or compile with -std=gnu11"
+#endif
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,6 +114,8 @@ HYTM_C_API int hytm_in_transaction(void);
 /* Statistics as JSON (the same document as hytm::stats_json()).  The string
  * is allocated with malloc: release it with free(). */
 HYTM_C_API char *hytm_stats_json(void);
+/* The same as a text table followed by the ranked conflict report. */
+HYTM_C_API char *hytm_stats_text(void);
 HYTM_C_API void hytm_reset_stats(void);
 
 /* The block form.  The restart point is the sigsetjmp() in the caller's

@@ -37,7 +37,7 @@ inline std::uint64_t attempt_start(const thread_ctx& ctx) noexcept {
   return ctx.timed ? ticks() : 0;
 }
 inline std::uint64_t elapsed(std::uint64_t t0) noexcept {
-  return t0 ? (elapsed(t0)) * time_sample : 0;
+  return t0 ? (ticks() - t0) * time_sample : 0;
 }
 
 template <class F>
