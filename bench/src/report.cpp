@@ -89,13 +89,6 @@ std::string format_rate(double v) {
     return printf_string("%.0f", v);
 }
 
-std::string format_count(double v) {
-    if (!std::isfinite(v)) return "-";
-    if (v >= 1e6) return printf_string("%.2fM", v / 1e6);
-    if (v >= 1e4) return printf_string("%.1fk", v / 1e3);
-    return printf_string("%.0f", v);
-}
-
 std::vector<int> thread_counts(const outcome& r) {
     std::set<int> t;
     for (const auto& run : r.runs) t.insert(static_cast<int>(run.number_or("threads", 0)));

@@ -13,7 +13,6 @@
 namespace hytm_bench {
 
 std::string format_rate(double per_second);  // "12.3M", "456k"
-std::string format_count(double n);          // "1234", "12.3k"
 
 // hytm's statistics for one run, reduced to what the tables and plots show. The engine's JSON is
 // read tolerantly: each member of "paths" is a path with "commits" and "aborts", where "aborts"

@@ -10,7 +10,6 @@
 #include <latch>
 #include <limits>
 #include <thread>
-#include <unistd.h>
 
 #include "catalog.hpp"
 #include "json.hpp"
@@ -61,6 +60,7 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
         std::vector<int> cpu(static_cast<std::size_t>(threads), -1);
         std::vector<std::string> thrown(static_cast<std::size_t>(threads));
         std::latch parked(threads);
+        std::latch running(threads);
         std::atomic<bool> go{false};
 #if HYTM_BENCH_HAVE_HYTM
         if (impl.hytm) hytm_reset_stats();
@@ -73,6 +73,7 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
                 parked.count_down();
                 // A blocking wait, not a spin: under valgrind a spinning thread would be counted.
                 go.wait(false, std::memory_order_acquire);
+                running.count_down();
                 // callgrind's collection switch is per thread: the worker flips its own.
                 if (counted) CALLGRIND_TOGGLE_COLLECT;
                 try {
@@ -89,6 +90,9 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
         go.store(true, std::memory_order_release);
         go.notify_all();
         if (!counted) {
+            // The interval starts for real once every worker runs (a loaded machine may take a
+            // while to schedule them); the measured time includes that wait.
+            running.wait();
             std::this_thread::sleep_for(std::chrono::duration<double>(o.duration));
             ctl.stop();
         }

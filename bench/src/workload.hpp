@@ -31,8 +31,10 @@ class run_control {
   public:
     explicit run_control(std::uint64_t op_budget) : budget_(op_budget) {}
     bool keep_going(std::uint64_t ops_done) const {
+        // Every worker does at least one operation, so that a run on a loaded machine, whose
+        // worker was scheduled only after the stop, still measures something.
         // Relaxed: the flag carries no data, and a worker that sees it late runs one more op.
-        return ops_done < budget_ && !stop_.load(std::memory_order_relaxed);
+        return ops_done == 0 || (ops_done < budget_ && !stop_.load(std::memory_order_relaxed));
     }
     void stop() { stop_.store(true, std::memory_order_relaxed); }
 
