@@ -41,44 +41,24 @@ class hash_set {
 
     template <class A>
     bool contains(A& a, long key) {
-        for (node* n = a.load(bucket(key)); n != nullptr; n = a.load(n->next)) {
-            long k = a.load(n->key);
-            if (k >= key) return k == key;
-        }
-        return false;
+        return locate(a, key).key == key;
     }
 
     template <class A>
     bool insert(A& a, long key) {
-        node** link = &bucket(key);
-        node* n = a.load(*link);
-        while (n != nullptr) {
-            long k = a.load(n->key);
-            if (k == key) return false;
-            if (k > key) break;
-            link = &n->next;
-            n = a.load(*link);
-        }
-        a.store(*link, a.template make<node>(key, n));
+        position p = locate(a, key);
+        if (p.key == key) return false;
+        a.store(*p.link, a.template make<node>(key, p.n));
         return true;
     }
 
     template <class A>
     bool remove(A& a, long key) {
-        node** link = &bucket(key);
-        node* n = a.load(*link);
-        while (n != nullptr) {
-            long k = a.load(n->key);
-            if (k > key) return false;
-            if (k == key) {
-                a.store(*link, a.load(n->next));
-                a.destroy(n);
-                return true;
-            }
-            link = &n->next;
-            n = a.load(*link);
-        }
-        return false;
+        position p = locate(a, key);
+        if (p.key != key) return false;
+        a.store(*p.link, a.load(p.n->next));
+        a.destroy(p.n);
+        return true;
     }
 
     validation validate() const {
@@ -96,6 +76,25 @@ class hash_set {
     }
 
   private:
+    // n is the first node of the key's chain whose key is >= the key searched for (or null), and
+    // link the pointer to it (the bucket head or the previous node's next).
+    struct position {
+        node** link;
+        node* n;
+        long key;  // n's key, read once; LONG_MAX when n is null (no key is LONG_MAX: range is 2 x size)
+    };
+
+    template <class A>
+    position locate(A& a, long key) {
+        node** link = &bucket(key);
+        for (node* n = a.load(*link); n != nullptr; n = a.load(*link)) {
+            long k = a.load(n->key);
+            if (k >= key) return {link, n, k};
+            link = &n->next;
+        }
+        return {link, nullptr, LONG_MAX};
+    }
+
     // Fibonacci hashing: spreads consecutive keys over the table, as keys from a real program would.
     static std::uint64_t hash(long key) { return (static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ull) >> 20; }
     node*& bucket(long key) { return buckets_[hash(key) & mask_]; }

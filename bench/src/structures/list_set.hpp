@@ -35,37 +35,23 @@ class list_set {
 
     template <class A>
     bool contains(A& a, long key) {
-        node* cur = a.load(head_->next);
-        while (a.load(cur->key) < key) cur = a.load(cur->next);
-        return a.load(cur->key) == key;
+        return locate(a, key).key == key;
     }
 
     template <class A>
     bool insert(A& a, long key) {
-        node* prev = head_;
-        node* cur = a.load(prev->next);
-        long k;
-        while ((k = a.load(cur->key)) < key) {
-            prev = cur;
-            cur = a.load(cur->next);
-        }
-        if (k == key) return false;
-        a.store(prev->next, a.template make<node>(key, cur));
+        position p = locate(a, key);
+        if (p.key == key) return false;
+        a.store(p.prev->next, a.template make<node>(key, p.cur));
         return true;
     }
 
     template <class A>
     bool remove(A& a, long key) {
-        node* prev = head_;
-        node* cur = a.load(prev->next);
-        long k;
-        while ((k = a.load(cur->key)) < key) {
-            prev = cur;
-            cur = a.load(cur->next);
-        }
-        if (k != key) return false;
-        a.store(prev->next, a.load(cur->next));
-        a.destroy(cur);
+        position p = locate(a, key);
+        if (p.key != key) return false;
+        a.store(p.prev->next, a.load(p.cur->next));
+        a.destroy(p.cur);
         return true;
     }
 
@@ -82,6 +68,25 @@ class list_set {
     }
 
   private:
+    // cur is the first node whose key is >= the key searched for, prev the node before it.
+    struct position {
+        node* prev;
+        node* cur;
+        long key;  // cur's key, read once
+    };
+
+    template <class A>
+    position locate(A& a, long key) {
+        node* prev = head_;
+        node* cur = a.load(prev->next);
+        long k;
+        while ((k = a.load(cur->key)) < key) {
+            prev = cur;
+            cur = a.load(cur->next);
+        }
+        return {prev, cur, k};
+    }
+
     node* head_;
     node* tail_;
 };
