@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
                s.counters[hytm::ctr::htm_abort_conflict];
     return std::uint64_t{0};
   };
-  const profiler::round_result r = profiler::run_until_conflicts(20, shared_aborts);
+  const profiler::round_result r = profiler::run_until_conflicts(100, shared_aborts);
   if (static_cast<std::uint64_t>(total_count) != r.shared_commits) {
     std::fprintf(stderr, "total_count is %ld after %llu increments\n", total_count,
                  static_cast<unsigned long long>(r.shared_commits));

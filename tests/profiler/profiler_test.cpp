@@ -45,6 +45,11 @@ const mode_case kModelOnly{"rtm_model_only", {hytm::htm_mode::emulated, hytm::st
 
 void PrintTo(const mode_case& m, std::ostream* os) { *os << m.name; }
 
+constexpr const char* kUntimed =
+    "no transaction of this site was timed although it ran tens of thousands: the engine's "
+    "timing sample (one transaction in 8 per thread) aliases with a program that alternates "
+    "between sites, and the site's times and wasted share read 0";
+
 const hytm::site_stats* find_site(const hytm::stats& s, const std::string& name) {
   for (const auto& ss : s.sites)
     if (ss.name == name) return &ss;
@@ -104,7 +109,7 @@ class Profiler : public ::testing::TestWithParam<mode_case> {
 // report names the counter as that site's top conflict.
 TEST_P(Profiler, SharedGlobalCounterIsTheTopConflictOfItsSite) {
   const profiler::round_result r =
-      profiler::run_until_conflicts(20, [] { return site_aborts(profiler::shared_site); });
+      profiler::run_until_conflicts(100, [] { return site_aborts(profiler::shared_site); });
   EXPECT_EQ(static_cast<std::uint64_t>(total_count), r.shared_commits);
 
   const hytm::stats s = hytm::statistics();
@@ -122,7 +127,13 @@ TEST_P(Profiler, SharedGlobalCounterIsTheTopConflictOfItsSite) {
   EXPECT_EQ(shared->conflicts.front().symbol, "total_count") << describe(*shared);
   EXPECT_EQ(shared->conflicts.front().addr, reinterpret_cast<std::uintptr_t>(&total_count));
   EXPECT_GT(shared->conflicts.front().aborts, 0u);
-  EXPECT_GT(shared->conflicts.front().wasted_ns, 0.0);
+  // The engine times one transaction in 8 per thread and scales the sums, so
+  // a site with ~10^5 transactions has timed ones; a few hundred aborts may
+  // still include no timed one, and then the time figures below are 0.
+  EXPECT_GT(shared->committed_ns + shared->aborted_ns, 0.0) << kUntimed;
+  EXPECT_GT(disjoint->committed_ns + disjoint->aborted_ns, 0.0) << kUntimed;
+  const bool timed_aborts = shared->aborted_ns > 0;
+  if (timed_aborts) { EXPECT_GT(shared->conflicts.front().wasted_ns, 0.0); }
   if (software() && !model()) {
     // The writer is a hint: the last software committer when the conflict
     // was found.  Both sites write, so either may be named; never nobody.
@@ -141,11 +152,12 @@ TEST_P(Profiler, SharedGlobalCounterIsTheTopConflictOfItsSite) {
   // lock odd, and a preempted lock holder stretches those aborts), so the
   // order of the two is not fixed there.
   if (!model()) {
-    EXPECT_GT(shared->aborted_ns, disjoint->aborted_ns);
+    EXPECT_GE(shared->aborted_ns, disjoint->aborted_ns);
     EXPECT_LT(shared - s.sites.data(), disjoint - s.sites.data());
   }
 
-  // The text report says it in one line.
+  // The text report says it in one line (it lists sites with timed aborts).
+  if (!timed_aborts) return;
   const std::string report = hytm::conflict_report();
   const std::string::size_type at = report.find("site profiler.shared lost ");
   ASSERT_NE(at, std::string::npos) << report;
@@ -163,7 +175,7 @@ TEST_P(Profiler, StaticVariableIsNamedWithItsFileAndWriter) {
   std::atomic<bool> done{false};
   std::atomic<int> ready{0};
   std::uint64_t audits = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
   long bumps = 0;
   do {
     done = false;
@@ -190,7 +202,7 @@ TEST_P(Profiler, StaticVariableIsNamedWithItsFileAndWriter) {
     writer.join();
     reader.join();
     bumps += n;
-  } while (site_aborts(audit) < 20 && std::chrono::steady_clock::now() < deadline);
+  } while (site_aborts(audit) < 100 && std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(static_hits, bumps);
 
   const hytm::stats s = hytm::statistics();
@@ -203,6 +215,8 @@ TEST_P(Profiler, StaticVariableIsNamedWithItsFileAndWriter) {
   EXPECT_NE(top.symbol.find("(profiler_test.cpp)"), std::string::npos) << describe(*a);
   EXPECT_EQ(top.addr, reinterpret_cast<std::uintptr_t>(&static_hits));
   if (software() && !model()) { EXPECT_EQ(top.writer_site, bump) << describe(*a); }
+  EXPECT_GT(a->committed_ns + a->aborted_ns, 0.0) << kUntimed;
+  if (a->aborted_ns <= 0) return;  // no timed abort among the sampled transactions
   const std::string report = hytm::conflict_report();
   EXPECT_NE(report.find("site profiler.static_audit lost"), std::string::npos) << report;
   EXPECT_NE(report.find("static_hits (profiler_test.cpp)"), std::string::npos) << report;
@@ -212,7 +226,7 @@ TEST_P(Profiler, StaticVariableIsNamedWithItsFileAndWriter) {
 // footprint bucket; and every site's counts are the transactions it ran.
 TEST_P(Profiler, PerSiteCountsAddUpToTheTotals) {
   const profiler::round_result r =
-      profiler::run_until_conflicts(20, [] { return site_aborts(profiler::shared_site); });
+      profiler::run_until_conflicts(100, [] { return site_aborts(profiler::shared_site); });
   // Two more kinds of site: a source location, and a C API name.
   std::uint64_t located = 0, named_c = 0;
   std::thread extra([&] {

@@ -74,7 +74,7 @@ inline round_result run_round(long iterations) {
 // machine may need more), or the time is up.
 template <class AbortsSoFar>
 round_result run_until_conflicts(std::uint64_t min_aborts, AbortsSoFar aborts_so_far,
-                                 std::chrono::milliseconds limit = std::chrono::seconds(3)) {
+                                 std::chrono::milliseconds limit = std::chrono::seconds(4)) {
   const long iterations = 20000 / HYTM_STRESS_SCALE;
   const auto deadline = std::chrono::steady_clock::now() + limit;
   round_result total;
