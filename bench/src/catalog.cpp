@@ -12,7 +12,9 @@ const std::vector<workload_info>& workloads() {
     // Sizes follow the classic settings: 256 keys in the list, 4096 in the other sets (the key
     // range is twice that); 0, 20 and 100 % updates. STAMP-like kernels use STAMP's smaller inputs
     // (vacation-high: 4 queries, 60 % of the ids, 90 % reservations; kmeans 16 dims, 16 clusters;
-    // labyrinth 32x32x3 with 64 routes), scaled so that a run takes a fraction of a second.
+    // labyrinth with 64 routes per round, on a 64x64x4 grid so that its 64 KiB copy, written to
+    // private memory inside the transaction, overflows the L1 (32 or 48 KiB) that holds an RTM
+    // write set), scaled so that a run takes a fraction of a second.
     static const std::vector<workload_info> list = {
         {"list", "sorted linked list set (long read sets)", {{"size", 256}, {"update", 20}}, {0, 20, 100}},
         {"skiplist", "skip list set", {{"size", 4096}, {"update", 20}}, {0, 20, 100}},
@@ -25,7 +27,7 @@ const std::vector<workload_info>& workloads() {
         {"kmeans", "STAMP-like k-means: `size` points; each assignment updates a cluster's sums",
          {{"size", 2048}, {"dims", 16}, {"clusters", 16}}, {}},
         {"maze", "STAMP-like maze routing: each route copies the size x size x layers grid (big transactions)",
-         {{"size", 32}, {"layers", 3}, {"paths", 64}}, {}, 50},
+         {{"size", 64}, {"layers", 4}, {"paths", 64}}, {}, 60},
     };
     return list;
 }

@@ -181,7 +181,7 @@ CPUs threads, prints a table, and writes hytm-bench-out/{results.json,results.cs
       --no-pin          do not pin worker threads to cores
       --callgrind       instead of timing: instructions per operation on one thread, under
                         valgrind --tool=callgrind, and the ratio to seq (several minutes)
-      --callgrind-ops N the operations those counts are taken over (default 4000; maze 1/50 of it)
+      --callgrind-ops N the operations those counts are taken over (default 4000; maze 1/60 of it)
       --list            print the workloads, their parameters and the implementations
   -h, --help            this text
 
