@@ -72,7 +72,7 @@ void finish_aborted(hytm_tx* tx) {
       hytm::detail::abort_epilogue(ctx);
       hytm::g_serial_lock.unlock();
       ctx.site->counters[ctr::serial_rollbacks].add();
-      ctx.site->counters[ctr::ns_aborted].add(hytm::detail::elapsed(tx->t0));
+      ctx.site->counters[ctr::ns_aborted].add(hytm::detail::aborted_time(tx->t0));
       std::this_thread::yield();
       tx->next = path_kind::serial;
       break;
@@ -107,8 +107,10 @@ hytm_tx* hytm_block_enter(const char* site) {
   // Nor emulated ones: the model's aborts are exceptions, which cannot cross
   // C frames.  Both run the software path instead.
   if (tx->next == path_kind::htm && (hytm::g_config.htm == hytm::htm_mode::scripted ||
-                                     hytm::g_config.htm == hytm::htm_mode::emulated))
-    tx->next = path_kind::stm;
+                                     hytm::g_config.htm == hytm::htm_mode::emulated)) {
+    ctx.site->counters[ctr::fb_no_rtm].add();  // no (usable) hardware path for C here
+    tx->next = hytm::g_config.stm == hytm::stm_algorithm::off ? path_kind::serial : path_kind::stm;
+  }
   return tx;
 }
 
@@ -136,7 +138,7 @@ void hytm_block_attempt(hytm_tx* tx) {
           tx->in_attempt = true;
           return;
         }
-        ctx.site->counters[ctr::ns_aborted].add(hytm::detail::elapsed(tx->t0));
+        ctx.site->counters[ctr::ns_aborted].add(hytm::detail::aborted_time(tx->t0));
         tx->next = tx->policy->after_htm_abort(hytm::htm::abort_status{s});
         break;
       }
@@ -178,7 +180,7 @@ void hytm_block_commit(hytm_tx* tx) {
       ctx.depth = 0;
       tx->in_attempt = false;
       ctx.site->counters[ctr::htm_commits].add();
-      ctx.site->counters[ctr::ns_committed].add(hytm::detail::elapsed(tx->t0));
+      ctx.site->counters[ctr::ns_committed].add(hytm::detail::committed_time(ctx, tx->t0));
       tx->policy->htm_committed();
       hytm::detail::commit_epilogue(ctx, ctx.saw_software);
       break;

@@ -39,8 +39,13 @@ const char* name(stm_algorithm a) noexcept { return a == stm_algorithm::off ? "o
 namespace {
 
 enum class stats_output { off, text, json, json_file };
-stats_output g_stats_output = stats_output::off;
-std::string g_stats_path;
+stats_output g_stats_output = stats_output::off;  // constant-initialized
+// Reached through a function: the start-up constructor below may run before
+// this file's dynamic initializers, which would reset a plain global string.
+std::string& stats_path() {
+  static auto* p = new std::string;  // never destroyed: read at exit
+  return *p;
+}
 
 void print_stats_at_exit() {
   switch (g_stats_output) {
@@ -48,9 +53,9 @@ void print_stats_at_exit() {
     case stats_output::text: std::fputs(stats_text().c_str(), stderr); return;
     case stats_output::json: std::fprintf(stderr, "%s\n", stats_json().c_str()); return;
     case stats_output::json_file: {
-      std::ofstream f(g_stats_path);
+      std::ofstream f(stats_path());
       f << stats_json() << "\n";
-      if (!f) std::fprintf(stderr, "hytm: could not write HYTM_STATS file %s\n", g_stats_path.c_str());
+      if (!f) std::fprintf(stderr, "hytm: could not write HYTM_STATS file %s\n", stats_path().c_str());
       return;
     }
   }
@@ -154,7 +159,7 @@ void configure_from_environment() {
     g_stats_output = stats_output::json;
   } else if (s.rfind("json:", 0) == 0 && s.size() > 5) {
     g_stats_output = stats_output::json_file;
-    g_stats_path = s.substr(5);
+    stats_path() = s.substr(5);
   } else {
     env::reject("HYTM_STATS", s, "allowed values are off, text, json, json:PATH");
   }

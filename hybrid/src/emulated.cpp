@@ -71,7 +71,7 @@ unsigned emulated_commit(thread_ctx& ctx) {
 
 void emulated_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept {
   if (const std::uintptr_t line = ctx.emu.conflict_line())
-    record_conflict(ctx, line * 64, ~0u, elapsed(t0));
+    record_conflict(ctx, line * 64, ~0u, aborted_time(t0));
   ctx.emu.end();
   ctx.slot->leave();
   ctx.depth = 0;

@@ -77,7 +77,7 @@ void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
   ctx.depth = 0;
   site.counters[ctr::stm_commits].add();
   if (!wrote) site.counters[ctr::stm_commits_read_only].add();
-  site.counters[ctr::ns_committed].add(elapsed(t0));
+  site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
   // A read-only commit unlinked nothing: no one to wait for.
   commit_epilogue(ctx, wrote);
 }
@@ -108,7 +108,7 @@ void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
 
 void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept {
   site_local& site = *ctx.site;
-  const std::uint64_t spent = elapsed(t0);
+  const std::uint64_t spent = aborted_time(t0);
   site.counters[ctr::ns_aborted].add(spent);
   if (const void* a = ctx.stm.conflict_address())
     record_conflict(ctx, reinterpret_cast<std::uintptr_t>(a),
@@ -134,7 +134,7 @@ void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
   ctx.frees.clear();
   g_serial_lock.unlock();
   site.counters[ctr::serial_commits].add();
-  site.counters[ctr::ns_committed].add(elapsed(t0));
+  site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
   commit_epilogue(ctx, false);
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <thread>
 #include <vector>
@@ -228,7 +229,8 @@ TEST_P(StressTest, AllocFreeChurnKeepsTheListConsistent) {
     last = n->key;
     ++count;
     node* next = n->next;
-    delete n;
+    n->~node();
+    std::free(n);  // tx.make allocates with malloc
     n = next;
   }
   EXPECT_EQ(count, inserted.load() - removed.load());
