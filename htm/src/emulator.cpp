@@ -200,12 +200,20 @@ bool emulated_tx::write(void* p, std::size_t k, std::uint64_t v) {
   return true;
 }
 
-unsigned emulated_tx::commit(void (*publish_begin)(void*), void (*publish_end)(void*), void* arg) {
+unsigned emulated_tx::commit(bool (*try_publish_begin)(void*), void (*publish_end)(void*),
+                             void* arg) {
   emulator_state& s = state();
-  // The outside lock first, then the model's: writers outside the model
-  // report their stores (taking the model lock) while holding theirs.
-  if (!writes_.empty()) publish_begin(arg);
-  s.lock();
+  // Writers outside the model report their stores (taking the model lock)
+  // while holding their own lock, so under the model lock we may only try
+  // theirs, and let go of ours if it is taken.
+  backoff b;
+  for (;;) {
+    s.lock();
+    if (writes_.empty() || status() != 0 || try_publish_begin(arg)) break;
+    s.unlock();
+    b.pause();
+  }
+  const bool published = !writes_.empty() && status() == 0;
   unsigned st = status();
   if (st == 0) {
     for (const auto& [line, buf] : writes_) {
@@ -229,10 +237,10 @@ unsigned emulated_tx::commit(void (*publish_begin)(void*), void (*publish_end)(v
     }
     st = started;
   }
+  if (published) publish_end(arg);
   s.active.erase(std::find(s.active.begin(), s.active.end(), this));
   active_ = false;
   s.unlock();
-  if (!writes_.empty()) publish_end(arg);
   return st;
 }
 

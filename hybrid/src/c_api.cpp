@@ -62,6 +62,7 @@ void finish_aborted(hytm_tx* tx) {
       const auto why = ctx.stm.last_abort();
       const bool serial = ctx.want_serial;
       hytm::detail::stm_aborted(ctx, tx->t0);
+      if (serial) ctx.site->counters[ctr::stm_abort_explicit].add();
       tx->next = serial ? tx->policy->to_serial(ctr::fb_irrevocable)
                         : tx->policy->after_stm_abort(why);
       break;
@@ -99,7 +100,8 @@ hytm_tx* hytm_block_enter(const char* site) {
   tx->in_attempt = false;
   hytm::site_local& s = hytm::detail::site_for(ctx, hytm::site(site ? site : "c"));
   ctx.site = &s;
-  ctx.timed = ++ctx.time_clock % hytm::detail::time_sample == 0;
+  ctx.timed = (ctx.rng.next() & (hytm::detail::time_sample - 1)) == 0;
+  if (ctx.hot) --ctx.hot;
   tx->policy.emplace(ctx, s);
   tx->next = tx->policy->first();
   // The C interface runs no scripted hardware attempts (they cannot be

@@ -25,16 +25,13 @@ std::uint64_t read_or_abort(thread_ctx& ctx, const void* p, std::size_t k) {
 // with RTM.  A protocol that skipped (H3) is caught (model_test.cpp).
 thread_local std::uint64_t t_seq_before = 0;
 
-void publish_begin(void*) {
-  backoff b;
-  for (;;) {
-    std::uint64_t s = stm::g_norec.seq.load(std::memory_order_acquire);
-    if ((s & 1) == 0 && stm::g_norec.seq.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
-      t_seq_before = s;
-      return;
-    }
-    b.pause();
+bool try_publish_begin(void*) {
+  std::uint64_t s = stm::g_norec.seq.load(std::memory_order_acquire);
+  if ((s & 1) == 0 && stm::g_norec.seq.compare_exchange_strong(s, s + 1, std::memory_order_acq_rel)) {
+    t_seq_before = s;
+    return true;
   }
+  return false;
 }
 
 void publish_end(void*) { stm::g_norec.seq.store(t_seq_before, std::memory_order_release); }
@@ -61,7 +58,7 @@ void emulated_announce(thread_ctx& ctx) {
 }
 
 unsigned emulated_commit(thread_ctx& ctx) {
-  const unsigned st = ctx.emu.commit(publish_begin, publish_end, nullptr);
+  const unsigned st = ctx.emu.commit(try_publish_begin, publish_end, nullptr);
   if (st == htm::started) {
     ctx.slot->leave();
     ctx.depth = 0;

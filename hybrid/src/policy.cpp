@@ -58,6 +58,7 @@ void count_htm_abort(site_local& site, unsigned status) noexcept {
 path_kind attempt_policy::after_htm_abort(htm::abort_status st) noexcept {
   using htm::abort_cause;
   using htm::abort_code;
+  ctx_.hot = 64;  // time the attempts that follow (run.hpp, hot_window)
   detail::count_htm_abort(site_, st.raw);
   const abort_cause cause = st.cause();
   if (cause != abort_cause::other) site_.other_streak = 0;
@@ -96,6 +97,7 @@ void attempt_policy::htm_committed() noexcept {
 }
 
 path_kind attempt_policy::after_stm_abort(stm::abort_reason why) noexcept {
+  ctx_.hot = 64;  // time the attempts that follow (run.hpp, hot_window)
   switch (why) {
     case stm::abort_reason::validation: count(ctr::stm_abort_validation); break;
     case stm::abort_reason::lock: count(ctr::stm_abort_lock); break;

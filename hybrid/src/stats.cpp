@@ -399,7 +399,11 @@ std::string conflict_report() {
   char line[1024];
   bool header = false;
   for (const site_stats& ss : s.sites) {
-    if (ss.aborted_ns <= 0) continue;
+    const auto& c = ss.counters;
+    const std::uint64_t aborts = c[ctr::htm_starts] - std::min(c[ctr::htm_starts], c[ctr::htm_commits]) +
+                                 c[ctr::stm_abort_validation] + c[ctr::stm_abort_lock] +
+                                 c[ctr::stm_abort_explicit];
+    if (aborts == 0 && ss.aborted_ns <= 0) continue;
     if (!header) {
       o += "conflicts (most time lost first):\n";
       header = true;
@@ -422,11 +426,11 @@ std::string conflict_report() {
                   top.writer_site.empty() ? "" : ", written by site ", top.writer_site.c_str());
     o += line;
     for (std::size_t k = 0; k < ss.conflicts.size() && k < 5; ++k) {
-      const conflict_stat& c = ss.conflicts[k];
-      std::string w = c.symbol.empty() ? addr_line(c.addr) : c.symbol;
+      const conflict_stat& cs = ss.conflicts[k];
+      std::string w = cs.symbol.empty() ? addr_line(cs.addr) : cs.symbol;
       std::snprintf(line, sizeof line, "      %-48.48s %10llu aborts %12.0f ns lost%s%s\n", w.c_str(),
-                    static_cast<unsigned long long>(c.aborts), c.wasted_ns,
-                    c.writer_site.empty() ? "" : "  writer ", c.writer_site.c_str());
+                    static_cast<unsigned long long>(cs.aborts), cs.wasted_ns,
+                    cs.writer_site.empty() ? "" : "  writer ", cs.writer_site.c_str());
       o += line;
     }
   }

@@ -67,11 +67,13 @@ class HYTM_API emulated_tx {
   bool write(void* p, std::size_t k, std::uint64_t v);
   // Dooms the attempt with an explicit abort code.
   void xabort(std::uint8_t code) noexcept;
-  // Publishes the write buffer atomically.  `publish_begin/end` bracket the
-  // write-back with whatever makes it atomic for observers outside the
-  // model (hybrid/ passes the software sequence lock).  Returns the abort
+  // Publishes the write buffer atomically.  `try_publish_begin/end` bracket
+  // the write-back with whatever makes it atomic for observers outside the
+  // model (hybrid/ passes the software sequence lock); both run under the
+  // model lock, so no emulated transaction ever sees that bracket, and
+  // try_publish_begin must not block (false: try again).  Returns the abort
   // status, or `started` (~0u) if it committed.
-  unsigned commit(void (*publish_begin)(void*), void (*publish_end)(void*), void* arg);
+  unsigned commit(bool (*try_publish_begin)(void*), void (*publish_end)(void*), void* arg);
   // Ends an aborted attempt (commit() ends committed ones).
   void end() noexcept;
   unsigned status() const noexcept { return status_.load(std::memory_order_relaxed); }

@@ -27,15 +27,20 @@ inline std::uint64_t ticks() noexcept {
 #endif
 }
 
-// Attempt timing.  rdtsc costs about 26 ns in this project's VMs, so it is
-// read once at the start of every attempt, and at the end only where the
-// figure matters: every aborted attempt is timed exactly (wasted time is
-// what the conflict report ranks by), committed attempts only in one
-// transaction in time_sample per thread, counted time_sample times (an
-// unbiased estimate).
+// Attempt timing.  rdtsc costs about 26 ns in this project's VMs (a tenth
+// of a small transaction), so a thread reads it only where the figures need
+// it: committed attempts in one transaction in time_sample, counted
+// time_sample times (an unbiased estimate); aborted attempts whenever the
+// thread is "hot", i.e. had an abort in its last hot_window transactions.
+// Under contention, which is what the conflict report is about, every
+// attempt is timed; a calm thread pays nothing, and only the first abort
+// after a calm stretch goes untimed.
 inline constexpr std::uint64_t time_sample = 8;
-inline std::uint64_t attempt_start(const thread_ctx&) noexcept { return ticks(); }
-inline std::uint64_t aborted_time(std::uint64_t t0) noexcept { return ticks() - t0; }
+inline constexpr std::uint32_t hot_window = 64;
+inline std::uint64_t attempt_start(const thread_ctx& ctx) noexcept {
+  return ctx.timed || ctx.hot ? ticks() : 0;
+}
+inline std::uint64_t aborted_time(std::uint64_t t0) noexcept { return t0 ? ticks() - t0 : 0; }
 inline std::uint64_t committed_time(const thread_ctx& ctx, std::uint64_t t0) noexcept {
   return ctx.timed ? (ticks() - t0) * time_sample : 0;
 }
@@ -221,8 +226,9 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
       throw;
     }
   }
-  const stm::abort_reason why = ctx.stm.last_abort();
   const bool serial = ctx.want_serial;
+  // irrevocable() ends the attempt like restart() does: explicit.
+  const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort();
   stm_aborted(ctx, t0);
   next = serial ? pol.to_serial(ctr::fb_irrevocable) : pol.after_stm_abort(why);
   return false;
@@ -269,7 +275,10 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   using R = result_t<F>;
   result_slot<R> out;
   ctx.site = &site;
-  ctx.timed = ++ctx.time_clock % time_sample == 0;
+  // Drawn at random, not every time_sample-th: a thread that alternates
+  // sites would otherwise time the same site every time.
+  ctx.timed = (ctx.rng.next() & (time_sample - 1)) == 0;
+  if (ctx.hot) --ctx.hot;
   attempt_policy pol(ctx, site);
   path_kind p = pol.first();
   for (;;) {

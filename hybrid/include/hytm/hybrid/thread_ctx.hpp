@@ -71,6 +71,7 @@ struct thread_ctx {
   std::uint64_t sample = 0;      // footprint sampling clock
   std::uint64_t time_clock = 0;  // attempt-timing sampling clock (run.hpp)
   bool timed = false;            // this transaction's attempts are timed
+  std::uint32_t hot = 0;         // transactions left to time aborts in (run.hpp)
   std::vector<std::uintptr_t> scratch;
 };
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Instructions per operation (callgrind) and wall-clock ns per operation
+# (median of 5 runs) for each kind of tx_costs, on each hytm path.
+# Usage: examples/costs/measure.sh [BUILD_DIR]   (default build/release)
+set -euo pipefail
+build=${1:-build/release}
+bin=$build/examples/costs/hytm-tx-costs
+[ -x "$bin" ] || { echo "build $bin first (cmake --build --preset release)" >&2; exit 2; }
+small=20000 big=40000 wall=2000000
+
+instr() {  # kind n env...
+  local kind=$1 n=$2; shift 2
+  env "$@" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$kind" "$n" 2>&1 |
+    sed -n 's/.*Collected : //p'
+}
+per_op() {  # label env... -- kind
+  local label=$1; shift
+  local kind=${*: -1}; local envs=("${@:1:$#-1}")
+  local a b
+  a=$(instr "$kind" $small "${envs[@]}")
+  b=$(instr "$kind" $big "${envs[@]}")
+  local ns=()
+  for _ in 1 2 3 4 5; do
+    local t0 t1
+    t0=$(date +%s%N); env "${envs[@]}" "$bin" "$kind" $wall; t1=$(date +%s%N)
+    ns+=($(( (t1 - t0) / (wall / 1000) )))
+  done
+  local med
+  med=$(printf '%s\n' "${ns[@]}" | sort -n | sed -n 3p)
+  printf '%-34s %10s instr/op %8s.%03d ns/op\n' "$label" $(( (b - a) / (big - small) )) $((med / 1000)) $((med % 1000))
+}
+per_op "std::mutex, empty" X=1 mutex-empty
+per_op "std::mutex, increment" X=1 mutex-increment
+per_op "hytm serial path, empty" HYTM_HTM=off HYTM_STM=off empty
+per_op "hytm serial path, increment" HYTM_HTM=off HYTM_STM=off increment
+per_op "hytm software path, empty" HYTM_HTM=off empty
+per_op "hytm software path, increment" HYTM_HTM=off increment
+per_op "hytm RTM model, empty" HYTM_HTM=emulate empty
+per_op "hytm RTM model, increment" HYTM_HTM=emulate increment

@@ -1,0 +1,53 @@
+// tx_costs: the fixed cost of a transaction, for callgrind.
+//
+//   valgrind --tool=callgrind ./hytm-tx-costs KIND N
+//
+// runs N operations of KIND on one thread:
+//   empty          hytm::atomic with an empty body
+//   increment      hytm::atomic that increments a counter
+//   mutex-empty    lock and unlock a std::mutex
+//   mutex-increment  the same around the increment
+// Run each at two N and subtract, so start-up cancels: the difference over
+// the extra operations is the cost of one.  The path follows the environment
+// (HYTM_HTM=off HYTM_STM=off: serial; HYTM_HTM=off: software).
+// examples/costs/measure.sh does this for every kind and path.
+#include <hytm/hytm.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+namespace {
+long counter = 0;
+std::mutex m;
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s empty|increment|mutex-empty|mutex-increment N\n", argv[0]);
+    return 2;
+  }
+  const char* kind = argv[1];
+  const long n = std::atol(argv[2]);
+  if (!std::strcmp(kind, "empty")) {
+    for (long i = 0; i < n; ++i) hytm::atomic([](auto&) {});
+  } else if (!std::strcmp(kind, "increment")) {
+    for (long i = 0; i < n; ++i) hytm::atomic([](auto& tx) { tx.store(counter, tx.load(counter) + 1); });
+  } else if (!std::strcmp(kind, "mutex-empty")) {
+    for (long i = 0; i < n; ++i) {
+      std::lock_guard g(m);
+      asm volatile("" ::: "memory");
+    }
+  } else if (!std::strcmp(kind, "mutex-increment")) {
+    for (long i = 0; i < n; ++i) {
+      std::lock_guard g(m);
+      counter = counter + 1;
+      asm volatile("" ::: "memory");  // keep the store in the loop
+    }
+  } else {
+    std::fprintf(stderr, "unknown kind %s\n", kind);
+    return 2;
+  }
+  return counter == (std::strstr(kind, "increment") ? n : 0) ? 0 : 1;
+}
