@@ -219,21 +219,7 @@ unsigned emulated_tx::commit(bool (*try_publish_begin)(void*), void (*publish_en
     for (const auto& [line, buf] : writes_) {
       // Store the written bytes as aligned pieces, release: software
       // readers that see one of them see the rest (they acquire).
-      for (unsigned off = 0; off < 64;) {
-        if (!(buf.mask & (std::uint64_t{1} << off))) {
-          ++off;
-          continue;
-        }
-        unsigned k = 8;
-        while (k > 1 && ((off & (k - 1)) || off + k > 64 ||
-                         ((buf.mask >> off) & ((std::uint64_t{1} << k) - 1)) !=
-                             ((std::uint64_t{1} << k) - 1)))
-          k >>= 1;
-        std::uint64_t v = 0;
-        std::memcpy(&v, buf.bytes + off, k);
-        pieces::store(reinterpret_cast<void*>(line * 64 + off), k, v, std::memory_order_release);
-        off += k;
-      }
+      pieces::store_masked(line * 64, buf.bytes, buf.mask, 64, std::memory_order_release);
     }
     st = started;
   }

@@ -66,4 +66,26 @@ inline std::uint64_t piece_mask(std::size_t k) noexcept {
   return k == 8 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (8 * k)) - 1);
 }
 
+// Stores the bytes of `bytes` that `mask` selects (bit i: byte i) to
+// [base, base + width), width at most 64, as the largest naturally aligned
+// pieces the mask allows; bytes outside the mask are never touched.  A
+// buffered write (a redo-log word, a model's cache line) is published with it.
+inline void store_masked(std::uintptr_t base, const unsigned char* bytes, std::uint64_t mask,
+                         unsigned width, std::memory_order mo) noexcept {
+  for (unsigned off = 0; off < width;) {
+    if (!(mask & (std::uint64_t{1} << off))) {
+      ++off;
+      continue;
+    }
+    unsigned k = 8;
+    while (k > 1 && ((off & (k - 1)) || off + k > width ||
+                     ((mask >> off) & ((std::uint64_t{1} << k) - 1)) != ((std::uint64_t{1} << k) - 1)))
+      k >>= 1;
+    std::uint64_t v = 0;
+    __builtin_memcpy(&v, bytes + off, k);  // little-endian: the piece's low bytes first
+    store(reinterpret_cast<void*>(base + off), k, v, mo);
+    off += k;
+  }
+}
+
 }  // namespace hytm::pieces

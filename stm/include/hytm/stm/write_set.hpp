@@ -67,19 +67,7 @@ class write_set {
         pieces::store(reinterpret_cast<void*>(e.word), 8, e.value, mo);
         continue;
       }
-      for (unsigned off = 0; off < 8;) {
-        if (!(e.mask & (1u << off))) {
-          ++off;
-          continue;
-        }
-        unsigned k = 8;
-        while (k > 1 && ((off & (k - 1)) || off + k > 8 ||
-                         ((e.mask >> off) & ((1u << k) - 1)) != ((1u << k) - 1)))
-          k >>= 1;
-        pieces::store(reinterpret_cast<void*>(e.word + off), k,
-                      (e.value >> (8 * off)) & pieces::piece_mask(k), mo);
-        off += k;
-      }
+      pieces::store_masked(e.word, reinterpret_cast<const unsigned char*>(&e.value), e.mask, 8, mo);
     }
   }
 
