@@ -48,6 +48,22 @@ void activity_registry::quiesce(const activity_slot* self) const noexcept {
   });
 }
 
+void activity_registry::quiesce_before(const activity_slot* self, int clock,
+                                       std::uint64_t value) const noexcept {
+  for_each([&](const activity_slot& s) {
+    if (&s == self) return;
+    const std::uint64_t w = s.word.load(std::memory_order_acquire);
+    if ((w & 1) == 0) return;
+    // Read after the word: a stamp of the transaction that owns w, or of a
+    // later one (w has then changed already).  (A5)
+    if (s.stamps[clock].load(std::memory_order_acquire) >= value) return;
+    spin_until([&] {
+      return s.word.load(std::memory_order_acquire) != w ||
+             s.stamps[clock].load(std::memory_order_acquire) >= value;
+    });
+  });
+}
+
 }  // namespace hytm
 
 #include "hytm/core/write_observer.hpp"

@@ -1,113 +1,133 @@
 // The C interface (hytm/hytm.h).
 //
-// A C transaction cannot be left by a C++ exception (the C frames between
-// have no unwind tables), so the C paths restart with siglongjmp to the
-// restart point: the sigsetjmp in HYTM_BEGIN, in the caller's frame.  The
-// frames skipped are the C body's and those of the small extern "C"
-// functions below, none of which holds an object with a destructor.
+// One attempt implementation: the C paths call the same attempt steps as
+// hytm::atomic (hybrid/protocol.hpp: htm_start, htm_commit, the software and
+// serial starts, and the out-of-line epilogues), so the protocol stands in
+// one place.  What differs is only how an attempt ends early:
 //
-// A hardware attempt needs no jump: hytm_block_attempt() executes xbegin
-// (through htm::begin()) and returns into the block; on abort the CPU
-// resumes inside htm::begin() with the stack as it was, and
-// hytm_block_attempt() carries on choosing the next path.
+// A C transaction cannot be left by a C++ exception (the C frames between
+// have no unwind tables), so the software and serial paths restart with
+// siglongjmp to the restart point: the sigsetjmp in HYTM_BEGIN, in the
+// caller's frame (or in hytm_atomic_named).  The frames skipped are the C
+// body's and those of the small functions below, none of which holds an
+// object with a destructor.  A C++ hytm::atomic nested in a C transaction
+// catches its own abort and jumps the same way (run.hpp, nested()).
+//
+// A hardware attempt needs no jump: block_attempt() executes xbegin (inline,
+// htm_start) and returns into the block; on abort the CPU resumes right after
+// that xbegin, with the registers of that point and every store since rolled
+// back, the stack included, so block_attempt()'s frame is as it was and it
+// carries on choosing the next path.  Nothing between xbegin and xend calls
+// through a PLT inside libhytm: the exported functions call internal ones,
+// and the thread context is a field of the hytm_tx object.
 #include "hytm/hytm.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <optional>
+#include <thread>
 
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 #include "hytm/hytm.hpp"
 
 struct hytm_tx {
-  hytm::thread_ctx* ctx = nullptr;
+  hytm_tx(hytm::thread_ctx& c, bool is_nested)
+      : ctx(&c), nested(is_nested), htm(c), stm(c), serial(c) {}
+  hytm::thread_ctx* ctx;
   sigjmp_buf env;
+  bool nested;
+  bool in_attempt = false;  // an attempt has started and not ended
   hytm_tx* outer = nullptr;  // nested: the top-level C transaction, or null under C++
-  bool nested = false;
-  bool in_attempt = false;   // an attempt has started and not ended
   hytm::path_kind next = hytm::path_kind::serial;
   std::optional<hytm::attempt_policy> policy;
   std::uint64_t t0 = 0;
+  // Where the top-level transaction was entered (misuse detection).
+  std::uintptr_t frame = 0;
+  const void* caller = nullptr;
+  // The path's tx objects, for a C++ atomic() nested in the C transaction.
+  hytm::htm_tx htm;
+  hytm::stm_tx stm;
+  hytm::serial_tx serial;
 };
 
 namespace {
 
 using hytm::ctr;
 using hytm::path_kind;
-
-// One top-level C transaction per thread at a time (nesting is flattened),
-// plus one object for nested blocks.
-thread_local hytm_tx t_top;
-thread_local hytm_tx t_nested;
+namespace d = hytm::detail;
 
 [[noreturn]] void c_abort(hytm_tx* tx) {
   if (!tx->nested) siglongjmp(tx->env, 1);
   if (tx->outer) siglongjmp(tx->outer->env, 1);
   // Nested in a C++ transaction: only an exception reaches its restart
   // point (the C frames between must be built with -fexceptions).
-  hytm::detail::throw_abort();
+  d::throw_abort();
 }
 
 void check(const hytm_tx* tx) {
   if (!tx || !tx->ctx || tx->ctx->depth == 0)
-    hytm::detail::misuse("a hytm_* transactional call outside its transaction");
+    d::misuse("a hytm_* transactional call outside its transaction");
 }
 
 // The end of an attempt that jumped back to the restart point.
 void finish_aborted(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
+  ctx.c_active = false;
+  tx->in_attempt = false;
   switch (ctx.path) {
-    case path_kind::stm: {
-      const auto why = ctx.stm.last_abort();
-      const bool serial = ctx.want_serial;
-      hytm::detail::stm_aborted(ctx, tx->t0);
-      if (serial) ctx.site->counters[ctr::stm_abort_explicit].add();
-      tx->next = serial ? tx->policy->to_serial(ctr::fb_irrevocable)
-                        : tx->policy->after_stm_abort(why);
-      break;
-    }
-    case path_kind::serial:  // hytm_restart(): roll back, let others run, re-run
-      ctx.undo.rollback();
-      ctx.depth = 0;
-      hytm::detail::abort_epilogue(ctx);
-      hytm::g_serial_lock.unlock();
-      ctx.site->counters[ctr::serial_rollbacks].add();
-      ctx.site->counters[ctr::ns_aborted].add(hytm::detail::aborted_time(tx->t0));
+    case path_kind::stm: tx->next = d::stm_attempt_failed(ctx, *tx->policy, tx->t0); break;
+    case path_kind::serial:  // restart(): roll back, let others run, re-run
+      d::serial_rolled_back(ctx, tx->t0);
       std::this_thread::yield();
       tx->next = path_kind::serial;
       break;
     case path_kind::htm: break;  // never: hardware aborts do not jump
   }
-  tx->in_attempt = false;
 }
 
-}  // namespace
+// A thread that is "in a transaction" at a new top-level-looking entry: was
+// the running C transaction left without HYTM_END?  A legitimate nested
+// entry is made from inside the body, so from the same frame as the outer
+// entry (a nested block in the same function: another call site) or a deeper
+// one.  An entry from a shallower frame, or from the very same call site and
+// frame, can only follow a block that was left.
+bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* caller) {
+  return frame > top->frame || (frame == top->frame && caller == top->caller);
+}
 
-extern "C" {
-
-hytm_tx* hytm_block_enter(const char* site) {
+hytm_tx* block_enter(const char* site, std::uintptr_t frame, const void* caller) {
   hytm::thread_ctx& ctx = hytm::current_ctx();
   if (ctx.depth > 0) {
-    t_nested.ctx = &ctx;
-    t_nested.nested = true;
-    t_nested.outer = t_top.in_attempt ? &t_top : nullptr;
-    return &t_nested;
+    if (ctx.c_active && left_without_end(ctx.c_top, frame, caller))
+      d::misuse(
+          "a C transaction was left without ending it: a return, break, goto or longjmp out of "
+          "a HYTM_BEGIN block, or a C++ exception out of a hytm_atomic body (rule: leave a "
+          "block only through HYTM_END, and let no exception leave a body; see hytm.h)");
+    if (!ctx.c_nested) ctx.c_nested = new hytm_tx(ctx, true);
+    ctx.c_nested->outer = ctx.c_active ? ctx.c_top : nullptr;
+    return ctx.c_nested;
   }
-  hytm_tx* tx = &t_top;
-  tx->ctx = &ctx;
-  tx->nested = false;
+  if (!ctx.c_top) {
+    // Both now, outside any region: a nested entry may come inside one.
+    ctx.c_top = new hytm_tx(ctx, false);
+    ctx.c_nested = new hytm_tx(ctx, true);
+  }
+  hytm_tx* tx = ctx.c_top;
   tx->in_attempt = false;
-  hytm::site_local& s = hytm::detail::site_for(ctx, hytm::site(site ? site : "c"));
+  tx->frame = frame;
+  tx->caller = caller;
+  hytm::site_local& s = d::site_for(ctx, hytm::site(site ? site : "c"));
   ctx.site = &s;
-  ctx.timed = (ctx.rng.next() & (hytm::detail::time_sample - 1)) == 0;
+  ctx.timed = (ctx.rng.next() & (d::time_sample - 1)) == 0;
   if (ctx.hot) --ctx.hot;
   tx->policy.emplace(ctx, s);
   tx->next = tx->policy->first();
   // The C interface runs no scripted hardware attempts (they cannot be
-  // aborted from C); tests script the C++ interface.
-  // Nor emulated ones: the model's aborts are exceptions, which cannot cross
-  // C frames.  Both run the software path instead.
+  // aborted from C); tests script the C++ interface.  Nor emulated ones: the
+  // model's aborts are exceptions, which cannot cross C frames.  Both run
+  // the software path instead.
   if (tx->next == path_kind::htm && (hytm::g_config.htm == hytm::htm_mode::scripted ||
                                      hytm::g_config.htm == hytm::htm_mode::emulated)) {
     ctx.site->counters[ctr::fb_no_rtm].add();  // no (usable) hardware path for C here
@@ -116,9 +136,7 @@ hytm_tx* hytm_block_enter(const char* site) {
   return tx;
 }
 
-sigjmp_buf* hytm_block_jmpbuf(hytm_tx* tx) { return &tx->env; }
-
-void hytm_block_attempt(hytm_tx* tx) {
+void block_attempt(hytm_tx* tx) {
   if (tx->nested) return;
   hytm::thread_ctx& ctx = *tx->ctx;
   if (tx->in_attempt) finish_aborted(tx);
@@ -126,82 +144,90 @@ void hytm_block_attempt(hytm_tx* tx) {
     switch (tx->next) {
       case path_kind::htm: {
         ctx.site->counters[ctr::htm_starts].add();
-        tx->t0 = hytm::detail::attempt_start(ctx);
-        const unsigned s = hytm::htm::begin();
-        if (s == hytm::htm::started) {
-          // (H2), as in run_htm().
-          if (hytm::g_serial_lock.held_relaxed())
-            hytm::htm::abort<hytm::htm::abort_code::serial_lock>();
-          if (hytm::stm::g_norec.seq.load(std::memory_order_relaxed) & 1)
-            hytm::htm::abort<hytm::htm::abort_code::stm_writer>();
-          ctx.depth = 1;
-          ctx.path = path_kind::htm;
-          ctx.saw_software = false;
-          tx->in_attempt = true;
-          return;
-        }
-        ctx.site->counters[ctr::ns_aborted].add(hytm::detail::aborted_time(tx->t0));
-        tx->next = tx->policy->after_htm_abort(hytm::htm::abort_status{s});
+        tx->t0 = d::attempt_start(ctx);
+        ctx.tx = &tx->htm;
+        // Written before xbegin, reset below if it aborts.
+        tx->in_attempt = true;
+        ctx.c_active = true;
+        const unsigned s = d::htm_start(ctx);
+        if (s == hytm::htm::started) return;  // into the block, inside the region
+        tx->in_attempt = false;
+        ctx.c_active = false;
+        tx->next = d::htm_attempt_failed(ctx, *tx->policy, tx->t0, s);
         break;
       }
       case path_kind::stm:
-        ctx.site->counters[ctr::stm_starts].add();
-        tx->t0 = hytm::detail::attempt_start(ctx);
-        hytm::detail::software_enter(ctx);
-        ctx.stm.start(ctx.slot, ctx.site->rec->id);
-        ctx.depth = 1;
-        ctx.path = path_kind::stm;
-        ctx.want_serial = false;
-        ctx.restart_asked = false;
+        tx->t0 = d::attempt_start(ctx);
+        d::stm_attempt_start(ctx);
+        ctx.tx = &tx->stm;
         tx->in_attempt = true;
+        ctx.c_active = true;
         return;
       case path_kind::serial:
-        ctx.site->counters[ctr::serial_starts].add();
-        tx->t0 = hytm::detail::attempt_start(ctx);
-        hytm::g_serial_lock.lock(ctx.slot);
-        ctx.depth = 1;
-        ctx.path = path_kind::serial;
-        ctx.restart_asked = false;
+        tx->t0 = d::attempt_start(ctx);
+        d::serial_attempt_start(ctx);
+        ctx.tx = &tx->serial;
         tx->in_attempt = true;
+        ctx.c_active = true;
         return;
     }
   }
 }
 
-void hytm_block_commit(hytm_tx* tx) {
+void block_commit(hytm_tx* tx) {
   if (tx->nested) return;
   hytm::thread_ctx& ctx = *tx->ctx;
   switch (ctx.path) {
     case path_kind::htm:
-      // (H3), as in run_htm().
-      if (hytm::g_hybrid.software.load(std::memory_order_relaxed) != 0) {
-        hytm::stm::g_norec.external.fetch_add(1, std::memory_order_relaxed);
-        ctx.saw_software = true;
-      }
-      hytm::htm::end();
-      ctx.depth = 0;
+      d::htm_commit(ctx);  // (H3), xend
       tx->in_attempt = false;
-      ctx.site->counters[ctr::htm_commits].add();
-      ctx.site->counters[ctr::ns_committed].add(hytm::detail::committed_time(ctx, tx->t0));
-      tx->policy->htm_committed();
-      hytm::detail::commit_epilogue(ctx, ctx.saw_software);
+      ctx.c_active = false;
+      d::htm_attempt_committed(ctx, *tx->policy, tx->t0);
       break;
     case path_kind::stm:
       if (!ctx.stm.commit()) c_abort(tx);
       tx->in_attempt = false;
-      hytm::detail::stm_committed(ctx, tx->t0);
+      ctx.c_active = false;
+      d::stm_committed(ctx, tx->t0);
       break;
     case path_kind::serial:
       tx->in_attempt = false;
-      hytm::detail::serial_committed(ctx, tx->t0);
+      ctx.c_active = false;
+      d::serial_committed(ctx, tx->t0);
       break;
   }
   tx->policy.reset();
 }
 
+}  // namespace
+
+namespace hytm::detail {
+void c_restart(thread_ctx& ctx) { siglongjmp(ctx.c_top->env, 1); }
+}  // namespace hytm::detail
+
+extern "C" {
+
+hytm_tx* hytm_block_enter(const char* site) {
+  return block_enter(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+                     __builtin_return_address(0));
+}
+
+sigjmp_buf* hytm_block_jmpbuf(hytm_tx* tx) { return &tx->env; }
+
+void hytm_block_attempt(hytm_tx* tx) { block_attempt(tx); }
+
+void hytm_block_commit(hytm_tx* tx) { block_commit(tx); }
+
 void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
-  HYTM_BEGIN_NAMED(tx, name) { body(tx, arg); }
-  HYTM_END(tx);
+  // The block form, with the internal functions (no call through the PLT
+  // between xbegin and xend).  `tx` is not modified after sigsetjmp.
+  hytm_tx* const tx = block_enter(
+      name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+      reinterpret_cast<const void*>(&hytm_atomic_named));
+  (void)sigsetjmp(tx->env, 0);
+  block_attempt(tx);
+  body(tx, arg);
+  block_commit(tx);
 }
 
 void hytm_atomic(hytm_body_fn body, void* arg) { hytm_atomic_named("hytm_atomic", body, arg); }
@@ -212,37 +238,102 @@ void hytm_atomic(hytm_body_fn body, void* arg) { hytm_atomic_named("hytm_atomic"
 
 namespace {
 
+// Any address, any length, piece by piece on the paths that log pieces.
+void load_bytes(hytm_tx* tx, void* dst, const void* src, std::size_t n) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  auto* out = static_cast<unsigned char*>(dst);
+  if (ctx.path == path_kind::stm) {
+    hytm::pieces::split(src, n, [&](void* p, std::size_t k) {
+      std::uint64_t v;
+      if (!ctx.stm.read(p, k, v)) c_abort(tx);
+      std::memcpy(out, &v, k);
+      out += k;
+    });
+  } else if (ctx.path == path_kind::htm && ctx.emulated) {
+    // Nested in a C++ transaction on the RTM model.
+    hytm::pieces::split(src, n, [&](void* p, std::size_t k) {
+      std::uint64_t v;
+      if (!ctx.emu.read(p, k, v)) d::throw_abort();
+      std::memcpy(out, &v, k);
+      out += k;
+    });
+  } else {
+    std::memcpy(dst, src, n);  // hardware: tracked by the CPU; serial: alone
+  }
+}
+
+void store_bytes(hytm_tx* tx, void* dst, const void* src, std::size_t n) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  const auto* in = static_cast<const unsigned char*>(src);
+  switch (ctx.path) {
+    case path_kind::htm:
+      ctx.htm_wrote = true;
+      if (!ctx.emulated) {
+        std::memcpy(dst, src, n);
+        return;
+      }
+      hytm::pieces::split(dst, n, [&](void* p, std::size_t k) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, in, k);
+        if (!ctx.emu.write(p, k, v)) d::throw_abort();
+        in += k;
+      });
+      return;
+    case path_kind::serial:
+      ctx.undo.save(dst, n);
+      std::memcpy(dst, src, n);
+      return;
+    case path_kind::stm: break;
+  }
+  hytm::pieces::split(dst, n, [&](void* p, std::size_t k) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, in, k);
+    ctx.stm.write(p, k, v);
+    in += k;
+  });
+}
+
+// The fixed-size forms: one piece when naturally aligned (the fast path),
+// else exactly the bytes of the object, split like the _bytes forms.
 template <class T>
 T c_load(hytm_tx* tx, const T* addr) {
   check(tx);
   hytm::thread_ctx& ctx = *tx->ctx;
-  switch (ctx.path) {
-    case path_kind::htm:
-      return std::atomic_ref<T>(*const_cast<T*>(addr)).load(std::memory_order_relaxed);
-    case path_kind::stm: {
-      std::uint64_t v;
-      if (!ctx.stm.read(addr, sizeof(T), v)) c_abort(tx);
-      return static_cast<T>(v);
+  if (HYTM_LIKELY(reinterpret_cast<std::uintptr_t>(addr) % sizeof(T) == 0) && !ctx.emulated) {
+    switch (ctx.path) {
+      case path_kind::htm:
+        return std::atomic_ref<T>(*const_cast<T*>(addr)).load(std::memory_order_relaxed);
+      case path_kind::stm: {
+        std::uint64_t v;
+        if (!ctx.stm.read(addr, sizeof(T), v)) c_abort(tx);
+        return static_cast<T>(v);
+      }
+      case path_kind::serial: return *addr;
     }
-    case path_kind::serial: break;
   }
-  return *addr;
+  T v;
+  load_bytes(tx, &v, addr, sizeof(T));
+  return v;
 }
 
 template <class T>
 void c_store(hytm_tx* tx, T* addr, T value) {
   check(tx);
   hytm::thread_ctx& ctx = *tx->ctx;
-  switch (ctx.path) {
-    case path_kind::htm:
-      std::atomic_ref<T>(*addr).store(value, std::memory_order_relaxed);
-      return;
-    case path_kind::stm: ctx.stm.write(addr, sizeof(T), value); return;
-    case path_kind::serial:
-      ctx.undo.save(addr, sizeof(T));
-      *addr = value;
-      return;
+  if (HYTM_LIKELY(reinterpret_cast<std::uintptr_t>(addr) % sizeof(T) == 0) && !ctx.emulated) {
+    switch (ctx.path) {
+      case path_kind::htm:
+        ctx.htm_wrote = true;  // (H3): a writer announces its commit
+        std::atomic_ref<T>(*addr).store(value, std::memory_order_relaxed);
+        return;
+      case path_kind::stm: ctx.stm.write(addr, sizeof(T), value); return;
+      case path_kind::serial:
+        ctx.undo.save(addr, sizeof(T));
+        *addr = value;
+        return;
+    }
   }
+  store_bytes(tx, addr, &value, sizeof(T));
 }
 
 }  // namespace
@@ -266,57 +357,34 @@ void hytm_store_ptr(hytm_tx* tx, void** a, void* v) {
 
 void hytm_load_bytes(hytm_tx* tx, void* dst, const void* src, size_t n) {
   check(tx);
-  hytm::thread_ctx& ctx = *tx->ctx;
-  if (ctx.path != path_kind::stm) {
-    std::memcpy(dst, src, n);  // hardware: tracked by the CPU; serial: alone
-    return;
-  }
-  auto* out = static_cast<unsigned char*>(dst);
-  hytm::pieces::split(src, n, [&](void* p, std::size_t k) {
-    std::uint64_t v;
-    if (!ctx.stm.read(p, k, v)) c_abort(tx);
-    std::memcpy(out, &v, k);
-    out += k;
-  });
+  load_bytes(tx, dst, src, n);
 }
 
 void hytm_store_bytes(hytm_tx* tx, void* dst, const void* src, size_t n) {
   check(tx);
-  hytm::thread_ctx& ctx = *tx->ctx;
-  switch (ctx.path) {
-    case path_kind::htm: std::memcpy(dst, src, n); return;
-    case path_kind::serial:
-      ctx.undo.save(dst, n);
-      std::memcpy(dst, src, n);
-      return;
-    case path_kind::stm: break;
-  }
-  const auto* in = static_cast<const unsigned char*>(src);
-  hytm::pieces::split(dst, n, [&](void* p, std::size_t k) {
-    std::uint64_t v = 0;
-    std::memcpy(&v, in, k);
-    ctx.stm.write(p, k, v);
-    in += k;
-  });
+  store_bytes(tx, dst, src, n);
 }
 
 void* hytm_malloc(hytm_tx* tx, size_t size) {
   check(tx);
-  void* p = std::malloc(size ? size : 1);
-  if (p) tx->ctx->allocs.push_back(p);
-  return p;
+  try {
+    return d::tx_alloc(*tx->ctx, size ? size : 1, alignof(std::max_align_t));
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
 }
 
 void hytm_free(hytm_tx* tx, void* ptr) {
   check(tx);
-  if (ptr) tx->ctx->frees.push_back({ptr, nullptr});
+  if (ptr) d::tx_defer_free(*tx->ctx, ptr, nullptr);
 }
 
 void hytm_irrevocable(hytm_tx* tx) {
   check(tx);
   hytm::thread_ctx& ctx = *tx->ctx;
   switch (ctx.path) {
-    case path_kind::htm: hytm::htm::abort<hytm::htm::abort_code::irrevocable>(); return;
+    case path_kind::htm:
+      d::hardware_abort(ctx, static_cast<std::uint8_t>(hytm::htm::abort_code::irrevocable));
     case path_kind::stm:
       ctx.want_serial = true;
       ctx.stm.doom(hytm::stm::abort_reason::explicit_restart);
@@ -329,8 +397,12 @@ void hytm_restart(hytm_tx* tx) {
   check(tx);
   hytm::thread_ctx& ctx = *tx->ctx;
   switch (ctx.path) {
-    case path_kind::htm: hytm::htm::abort<hytm::htm::abort_code::restart>(); break;
-    case path_kind::stm: ctx.stm.doom(hytm::stm::abort_reason::explicit_restart); break;
+    case path_kind::htm:
+      d::hardware_abort(ctx, static_cast<std::uint8_t>(hytm::htm::abort_code::restart));
+    case path_kind::stm:
+      ctx.restart_asked = true;
+      ctx.stm.doom(hytm::stm::abort_reason::explicit_restart);
+      break;
     case path_kind::serial: ctx.restart_asked = true; break;
   }
   c_abort(tx);
@@ -338,12 +410,12 @@ void hytm_restart(hytm_tx* tx) {
 
 void hytm_on_commit(hytm_tx* tx, hytm_handler_fn fn, void* arg) {
   check(tx);
-  tx->ctx->on_commit.push_back([fn, arg] { fn(arg); });
+  d::tx_add_handler(*tx->ctx, tx->ctx->on_commit, [fn, arg] { fn(arg); });
 }
 
 void hytm_on_abort(hytm_tx* tx, hytm_handler_fn fn, void* arg) {
   check(tx);
-  tx->ctx->on_abort.push_back([fn, arg] { fn(arg); });
+  d::tx_add_handler(*tx->ctx, tx->ctx->on_abort, [fn, arg] { fn(arg); });
 }
 
 const char* hytm_path_name(const hytm_tx* tx) { return hytm::name(tx->ctx->path); }

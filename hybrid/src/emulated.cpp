@@ -51,10 +51,13 @@ void emulated_subscribe(thread_ctx& ctx) {
 
 void emulated_announce(thread_ctx& ctx) {
   if (g_flaw == protocol_flaw::no_announce) return;
+  // (H3): only a writer announces itself; a read-only commit writes nothing.
+  if (!ctx.htm_wrote && ctx.frees.empty()) return;
   if (read_or_abort(ctx, &g_hybrid.software, 8) == 0) return;
   const std::uint64_t e = read_or_abort(ctx, &stm::g_norec.external, 8);
   if (!ctx.emu.write(&stm::g_norec.external, 8, e + 1)) throw_abort();
   ctx.saw_software = true;
+  ctx.commit_stamp = e + 1;
 }
 
 unsigned emulated_commit(thread_ctx& ctx) {

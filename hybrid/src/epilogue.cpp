@@ -1,6 +1,9 @@
 // What happens after an attempt: statistics, memory, handlers.  Out of line
 // so that the inlined attempt loop stays small.
+#include <malloc.h>
+
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <mutex>
 
@@ -28,37 +31,140 @@ void record_footprint(thread_ctx& ctx, footprint which, auto&& fill) {
 template <class V>
 void run_handlers(V& handlers) {
   if (handlers.empty()) return;
-  // Moved out first: a handler may run a transaction of its own.
+  // Moved out first: a handler may run a transaction of its own.  The
+  // vector's storage then comes back, so that a later registration inside a
+  // hardware region finds room without allocating (handler.hpp).
   V mine;
   mine.swap(handlers);
   for (auto& h : mine) h();
+  mine.clear();
+  if (handlers.empty()) handlers.swap(mine);
+}
+
+// ---- the allocation cache (alloc_cache.hpp) ----
+
+// A block of class k, allocated and written now, outside any region, so
+// that its pages are mapped when a hardware transaction takes it.
+void* fresh_block(std::size_t k) {
+  const std::size_t n = alloc_cache::class_size(k);
+  void* p = std::malloc(n);
+  if (!p) throw std::bad_alloc();
+  std::memset(p, 0, n);
+  return p;
+}
+
+void refill_class(thread_ctx& ctx, std::size_t k) {
+  alloc_cache& c = ctx.blocks;
+  while (c.count[k] < alloc_cache::target) c.blocks[k][c.count[k]++] = fresh_block(k);
+}
+
+// After a commit that took blocks: refill the classes it ran low on.
+void top_up(thread_ctx& ctx) {
+  alloc_cache& c = ctx.blocks;
+  for (std::uint32_t used = c.used; used; used &= used - 1) {
+    const auto k = static_cast<std::size_t>(__builtin_ctz(used));
+    if (c.count[k] < alloc_cache::low) refill_class(ctx, k);
+  }
+  c.used = 0;
+}
+
+// A block the engine owns again (an aborted attempt's allocation, or a
+// deferred free after commit): back to the cache of the class it can serve,
+// or to malloc.  Any malloc block will do: its usable size says which
+// requests it can serve.
+void give_back_block(thread_ctx& ctx, void* p) noexcept {
+  const std::size_t u = malloc_usable_size(p);
+  alloc_cache& c = ctx.blocks;
+  if (u >= alloc_cache::granule && u < alloc_cache::max_size + alloc_cache::granule * 2) {
+    std::size_t k = u / alloc_cache::granule - 1;
+    if (k >= alloc_cache::classes) k = alloc_cache::classes - 1;
+    if (c.count[k] < alloc_cache::capacity) {
+      c.blocks[k][c.count[k]++] = p;
+      return;
+    }
+  }
+  std::free(p);
+}
+
+template <class V>
+void grow_and_touch(V& v) {
+  const std::size_t want = v.capacity() < 16 ? 32 : v.capacity() * 2;
+  v.reserve(want);
+  // Touch the new storage now (reserve does not write it).
+  std::memset(static_cast<void*>(v.data() + v.size()), 0,
+              (v.capacity() - v.size()) * sizeof(typename V::value_type));
+}
+
+void do_frees(thread_ctx& ctx) {
+  for (const deferred_free& f : ctx.frees) {
+    if (f.destroy) f.destroy(f.ptr);
+    give_back_block(ctx, f.ptr);
+  }
+  ctx.frees.clear();
 }
 
 }  // namespace
 
-void commit_epilogue(thread_ctx& ctx, bool quiesce) {
-  // Most transactions allocate nothing and register nothing.
-  if (!quiesce && ctx.allocs.empty() && ctx.frees.empty() && ctx.on_commit.empty() &&
-      ctx.on_abort.empty())
+void refill_logs_or_class(thread_ctx& ctx, std::uint8_t code);
+
+// What an explicit refill abort asks for (policy.cpp).
+void refill_for_code(thread_ctx& ctx, std::uint8_t code) noexcept {
+  try {
+    refill_logs_or_class(ctx, code);
+  } catch (const std::bad_alloc&) {
+    // Nothing refilled: the policy's bound on uncharged refills then sends
+    // the transaction to software, where tx.alloc throws bad_alloc itself.
+  }
+}
+
+void refill_logs_or_class(thread_ctx& ctx, std::uint8_t code) {
+  using htm::abort_code;
+  if (code >= static_cast<std::uint8_t>(abort_code::alloc_class_first) &&
+      code <= static_cast<std::uint8_t>(abort_code::alloc_class_last)) {
+    refill_class(ctx, code - static_cast<std::uint8_t>(abort_code::alloc_class_first));
     return;
-  ctx.allocs.clear();  // now owned by the data they were linked into
-  if (quiesce || !ctx.frees.empty()) {
-    // Privatization and reclamation: wait until every software transaction
-    // that might have seen the old state has finished or revalidated
-    // (core/activity.hpp).
-    if (quiesce) activity().quiesce(ctx.slot);
-    for (const deferred_free& f : ctx.frees) {
-      if (f.destroy) f.destroy(f.ptr);
-      std::free(f.ptr);
-    }
-    ctx.frees.clear();
+  }
+  // refill_logs: whichever log is full grows (the others are cheap to check).
+  if (ctx.allocs.size() == ctx.allocs.capacity()) grow_and_touch(ctx.allocs);
+  if (ctx.frees.size() == ctx.frees.capacity()) grow_and_touch(ctx.frees);
+  if (ctx.on_commit.size() == ctx.on_commit.capacity()) ctx.on_commit.reserve(ctx.on_commit.capacity() * 2 + 8);
+  if (ctx.on_abort.size() == ctx.on_abort.capacity()) ctx.on_abort.reserve(ctx.on_abort.capacity() * 2 + 8);
+}
+
+void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
+  // Most transactions allocate nothing and register nothing.
+  if (q == quiesce_after::none && ctx.allocs.empty() && ctx.frees.empty() &&
+      ctx.on_commit.empty() && ctx.on_abort.empty())
+    return;
+  if (!ctx.allocs.empty()) {
+    ctx.allocs.clear();  // now owned by the data they were linked into
+    top_up(ctx);
+  }
+  // Privatization and reclamation: wait until every software transaction
+  // that began before this commit, and so might have seen the old state,
+  // has finished or revalidated (core/activity.hpp, (H5)).  One that began
+  // after it cannot reach what the commit unlinked: waiting for it would
+  // make this thread depend on a transaction that may be waiting for it.
+  switch (q) {
+    case quiesce_after::none: break;
+    case quiesce_after::stm_commit:
+      // seq now is at least this commit's value: a conservative bound.
+      activity().quiesce_before(ctx.slot, 0, stm::g_norec.seq.load(std::memory_order_acquire));
+      break;
+    case quiesce_after::htm_commit: activity().quiesce_before(ctx.slot, 1, ctx.commit_stamp); break;
+  }
+  if (!ctx.frees.empty()) {
+    // A hardware commit that saw no software transaction frees at once: no
+    // software transaction ran while it did, so none holds a pointer into
+    // what it unlinked; hardware readers are isolated by the CPU.
+    do_frees(ctx);
   }
   ctx.on_abort.clear();
   run_handlers(ctx.on_commit);
 }
 
 void abort_epilogue(thread_ctx& ctx) noexcept {
-  for (void* p : ctx.allocs) std::free(p);
+  for (void* p : ctx.allocs) give_back_block(ctx, p);
   ctx.allocs.clear();
   ctx.frees.clear();
   ctx.on_commit.clear();
@@ -79,7 +185,7 @@ void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
   if (!wrote) site.counters[ctr::stm_commits_read_only].add();
   site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
   // A read-only commit unlinked nothing: no one to wait for.
-  commit_epilogue(ctx, wrote);
+  commit_epilogue(ctx, wrote ? quiesce_after::stm_commit : quiesce_after::none);
 }
 
 // Space-saving top-k: the address takes its own entry, or evicts the entry
@@ -127,15 +233,81 @@ void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
   ctx.depth = 0;
   // Frees before unlocking: the drain guarantees no other transaction runs,
   // so nothing can still read the memory.
-  for (const deferred_free& f : ctx.frees) {
-    if (f.destroy) f.destroy(f.ptr);
-    std::free(f.ptr);
-  }
-  ctx.frees.clear();
+  do_frees(ctx);
   g_serial_lock.unlock();
   site.counters[ctr::serial_commits].add();
   site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
-  commit_epilogue(ctx, false);
+  commit_epilogue(ctx, quiesce_after::none);
+}
+
+// ---- the attempt steps (protocol.hpp) ----
+
+void model_abort(thread_ctx& ctx, std::uint8_t code) {
+  if (ctx.scripted) {
+    ctx.scripted_abort = code;
+    throw_abort();
+  }
+  if (ctx.emulated) {
+    ctx.emu.xabort(code);
+    throw_abort();
+  }
+  misuse("a hardware-path abort outside a hardware region");
+}
+
+void wait_for_progress() noexcept {
+  spin_until([] { return !progress_pending(); });
+}
+
+void htm_attempt_committed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) {
+  site_local& site = *ctx.site;
+  site.counters[ctr::htm_commits].add();
+  site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
+  pol.htm_committed();
+  commit_epilogue(ctx, ctx.saw_software ? quiesce_after::htm_commit : quiesce_after::none);
+}
+
+path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0,
+                             unsigned status) noexcept {
+  // The region's writes to ctx are gone; what was written before xbegin
+  // (htm_start) is reset here.
+  ctx.depth = 0;
+  ctx.site->counters[ctr::ns_aborted].add(aborted_time(t0));
+  return pol.after_htm_abort(htm::abort_status{status});
+}
+
+void stm_attempt_start(thread_ctx& ctx) {
+  ctx.site->counters[ctr::stm_starts].add();
+  software_enter(ctx);
+  ctx.stm.start(ctx.slot, ctx.site->rec->id);
+  ctx.depth = 1;
+  ctx.path = path_kind::stm;
+  ctx.want_serial = false;
+  ctx.restart_asked = false;
+}
+
+path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) noexcept {
+  const bool serial = ctx.want_serial;
+  // irrevocable() ends the attempt like restart() does: explicit.
+  const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort();
+  stm_aborted(ctx, t0);
+  return serial ? pol.to_serial(ctr::fb_irrevocable) : pol.after_stm_abort(why);
+}
+
+void serial_attempt_start(thread_ctx& ctx) {
+  ctx.site->counters[ctr::serial_starts].add();
+  g_serial_lock.lock(ctx.slot);
+  ctx.depth = 1;
+  ctx.path = path_kind::serial;
+  ctx.restart_asked = false;
+}
+
+void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0) noexcept {
+  ctx.undo.rollback();
+  ctx.depth = 0;
+  abort_epilogue(ctx);
+  g_serial_lock.unlock();
+  ctx.site->counters[ctr::serial_rollbacks].add();
+  ctx.site->counters[ctr::ns_aborted].add(aborted_time(t0));
 }
 
 // ---- scripted hardware statuses (tests) ----
@@ -170,10 +342,5 @@ site_local& elide_site(thread_ctx& ctx, const std::source_location& loc) {
 }
 
 void count_event(site_local& site, ctr c, std::uint64_t n) noexcept { site.counters[c].add(n); }
-
-bool elision_gives_up(unsigned status) noexcept {
-  const htm::abort_status st{status};
-  return st.cause() == htm::abort_cause::capacity || st.is(htm::abort_code::exception);
-}
 
 }  // namespace hytm::detail

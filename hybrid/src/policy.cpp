@@ -1,6 +1,7 @@
 #include "hytm/hybrid/policy.hpp"
 
 #include "hytm/fallback/serial_lock.hpp"
+#include "hytm/hybrid/protocol.hpp"
 
 namespace hytm {
 
@@ -50,8 +51,14 @@ void count_htm_abort(site_local& site, unsigned status) noexcept {
     case abort_code::exception: count(ctr::htm_code_exception); break;
     case abort_code::restart: count(ctr::htm_code_restart); break;
     case abort_code::lock_busy: count(ctr::htm_code_lock_busy); break;
-    default: count(ctr::htm_code_user); break;
+    default: count(is_refill_code(st.code()) ? ctr::htm_code_refill : ctr::htm_code_user); break;
   }
+}
+
+bool is_refill_code(std::uint8_t code) noexcept {
+  return code == static_cast<std::uint8_t>(htm::abort_code::refill_logs) ||
+         (code >= static_cast<std::uint8_t>(htm::abort_code::alloc_class_first) &&
+          code <= static_cast<std::uint8_t>(htm::abort_code::alloc_class_last));
 }
 }  // namespace detail
 
@@ -61,19 +68,27 @@ path_kind attempt_policy::after_htm_abort(htm::abort_status st) noexcept {
   ctx_.hot = 64;  // time the attempts that follow (run.hpp, hot_window)
   detail::count_htm_abort(site_, st.raw);
   const abort_cause cause = st.cause();
-  if (cause != abort_cause::other) site_.other_streak = 0;
 
   if (cause == abort_cause::explicit_abort) {
     switch (static_cast<abort_code>(st.code())) {
       case abort_code::serial_lock:
-        g_serial_lock.wait_until_free();  // (H4)
-        return path_kind::htm;  // not charged: the lock holder made progress
       case abort_code::stm_writer:
-        spin_until([] { return (stm::g_norec.seq.load(std::memory_order_acquire) & 1) == 0; });
-        return path_kind::htm;  // (H4), likewise
+        // (H4): the lock holder or the software writer made progress.
+        if (!uncharged()) break;
+        count(ctr::htm_progress_waits);
+        detail::wait_for_progress();
+        return path_kind::htm;
       case abort_code::irrevocable: return to_serial(ctr::fb_irrevocable);
-      case abort_code::exception: return to_serial(ctr::fb_exception);
-      default: break;  // restart, lock_busy, user codes: charged below
+      case abort_code::exception:
+        // Software, not serial: the exception is thrown again there and
+        // leaves from a validated state, without draining every thread.
+        return software(ctr::fb_exception);
+      default:
+        if (detail::is_refill_code(st.code()) && uncharged()) {
+          detail::refill_for_code(ctx_, st.code());
+          return path_kind::htm;
+        }
+        break;  // restart, lock_busy, user codes: charged below
     }
   }
   if (cause == abort_cause::capacity) {
@@ -81,9 +96,24 @@ path_kind attempt_policy::after_htm_abort(htm::abort_status st) noexcept {
       disable_hardware_for_a_while();
     return software(ctr::fb_capacity);
   }
-  if (cause == abort_cause::other && ++site_.other_streak >= skip_after_other) {
-    disable_hardware_for_a_while();
-    return software(ctr::fb_site_disabled);
+  if (cause == abort_cause::other && !st.retry_hint()) {
+    // First touch until proven otherwise: no hardware retry can get past a
+    // page fault or an unbound PLT slot, a software run does.
+    if (++site_.other_streak >= skip_after_other) {
+      disable_hardware_for_a_while();
+      return software(ctr::fb_site_disabled);
+    }
+    return software(ctr::fb_first_touch);
+  }
+  if (cause == abort_cause::conflict &&
+      (g_serial_lock.held_relaxed() ||
+       stm::g_norec.seq.load(std::memory_order_relaxed) != ctx_.seq_seen) &&
+      uncharged()) {
+    // A conflict on the words the attempt subscribed to (H2): a software
+    // commit or the serial path made progress.  (H4): wait it out, free.
+    count(ctr::htm_progress_waits);
+    detail::wait_for_progress();
+    return path_kind::htm;
   }
   if (++htm_attempts_ >= g_config.htm_retries) return software(ctr::fb_budget);
   pause_after_conflict(htm_attempts_);
@@ -113,4 +143,57 @@ path_kind attempt_policy::to_serial(ctr why) noexcept {
   return path_kind::serial;
 }
 
+namespace detail {
+
+bool elide_try_hardware(site_local& site) noexcept {
+  if (site.htm_skip == 0) return true;
+  --site.htm_skip;
+  site.counters[ctr::fb_site_disabled].add();
+  return false;
+}
+
+static void elide_disable(site_local& site) noexcept {
+  site.htm_skip = site.probe_interval;
+  if (site.probe_interval < attempt_policy::max_probe_interval) site.probe_interval *= 2;
+  site.capacity_streak = 0;
+  site.other_streak = 0;
+}
+
+bool elide_after_abort(site_local& site, unsigned status, std::uint32_t attempt) noexcept {
+  const htm::abort_status st{status};
+  count_htm_abort(site, status);
+  switch (st.cause()) {
+    case htm::abort_cause::capacity:
+      if (attempt == 0 && ++site.capacity_streak >= attempt_policy::skip_after_capacity)
+        elide_disable(site);
+      site.counters[ctr::fb_capacity].add();
+      return false;
+    case htm::abort_cause::other:
+      if (st.retry_hint()) return true;
+      // First touch: the locked run maps the page or binds the PLT slot.
+      if (++site.other_streak >= attempt_policy::skip_after_other) {
+        elide_disable(site);
+        site.counters[ctr::fb_site_disabled].add();
+      } else {
+        site.counters[ctr::fb_first_touch].add();
+      }
+      return false;
+    case htm::abort_cause::explicit_abort:
+      if (st.is(htm::abort_code::exception)) {
+        site.counters[ctr::fb_exception].add();
+        return false;
+      }
+      if (st.is(htm::abort_code::lock_busy)) return true;  // the caller waits, then retries
+      return true;
+    default: return true;
+  }
+}
+
+void elide_committed(site_local& site) noexcept {
+  site.capacity_streak = 0;
+  site.other_streak = 0;
+  site.probe_interval = 16;
+}
+
+}  // namespace detail
 }  // namespace hytm

@@ -120,7 +120,7 @@ TEST_F(PolicyTest, IrrevocableInHardwareRerunsSerially) {
   EXPECT_EQ(get(ctr::serial_commits), 1u);
 }
 
-TEST_F(PolicyTest, AnExceptionInHardwareIsRethrownFromTheSerialPath) {
+TEST_F(PolicyTest, AnExceptionInHardwareIsRethrownFromTheSoftwarePath) {
   long x = 0;
   hytm::testing::script_htm({started});
   EXPECT_THROW(hytm::atomic([&](auto& tx) {
@@ -129,8 +129,9 @@ TEST_F(PolicyTest, AnExceptionInHardwareIsRethrownFromTheSerialPath) {
                std::runtime_error);
   EXPECT_EQ(get(ctr::htm_code_exception), 1u);
   EXPECT_EQ(get(ctr::fb_exception), 1u);
-  EXPECT_EQ(get(ctr::serial_starts), 1u);
-  EXPECT_EQ(get(ctr::serial_rollbacks), 1u);
+  EXPECT_EQ(get(ctr::stm_starts), 1u) << "re-run in software, not serially (no drain)";
+  EXPECT_EQ(get(ctr::serial_starts), 0u);
+  EXPECT_EQ(get(ctr::exceptions), 1u);
 }
 
 TEST_F(PolicyTest, RepeatedCapacityDisablesHardwareAtTheSiteThenProbesAgain) {
@@ -149,15 +150,51 @@ TEST_F(PolicyTest, RepeatedCapacityDisablesHardwareAtTheSiteThenProbesAgain) {
   EXPECT_EQ(x, 21);
 }
 
-TEST_F(PolicyTest, ARunOfStatusZeroAbortsDisablesHardwareAtTheSite) {
+TEST_F(PolicyTest, StatusZeroIsAFirstTouchRunInSoftwareOnceThenHardwareAgain) {
   hytm::testing::set_mode({hytm::htm_mode::scripted, hytm::stm_algorithm::norec, 100, 4});
   long x = 0;
-  hytm::testing::script_htm({0, 0, 0, 0, 0, 0, 0, 0, started});
+  hytm::testing::script_htm({0, started, 0, started});
+  EXPECT_EQ(run_once(x), hytm::path_kind::stm) << "no hardware retry after status 0";
+  EXPECT_EQ(hytm::testing::script_left(), 3u);
+  EXPECT_EQ(get(ctr::fb_first_touch), 1u);
+  EXPECT_EQ(run_once(x), hytm::path_kind::htm) << "the next transaction tries hardware again";
   EXPECT_EQ(run_once(x), hytm::path_kind::stm);
-  EXPECT_EQ(get(ctr::htm_abort_other), 8u);
+  EXPECT_EQ(run_once(x), hytm::path_kind::htm);
+  EXPECT_EQ(get(ctr::fb_site_disabled), 0u) << "a commit in between proves it was a first touch";
+  EXPECT_EQ(x, 4);
+}
+
+TEST_F(PolicyTest, StatusZeroWithTheRetryHintIsRetriedInHardware) {
+  long x = 0;
+  hytm::testing::script_htm({bit::retry, started});
+  EXPECT_EQ(run_once(x), hytm::path_kind::htm);
+  EXPECT_EQ(get(ctr::fb_first_touch), 0u);
+}
+
+TEST_F(PolicyTest, StatusZeroThatPersistsAfterSoftwareRunsDisablesHardwareAtTheSite) {
+  hytm::testing::set_mode({hytm::htm_mode::scripted, hytm::stm_algorithm::norec, 100, 4});
+  long x = 0;
+  hytm::testing::script_htm({0, 0, 0, 0});
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(run_once(x), hytm::path_kind::stm);
+  EXPECT_EQ(hytm::testing::script_left(), 0u) << "one hardware attempt per transaction";
+  EXPECT_EQ(get(ctr::fb_first_touch), 3u);
   EXPECT_EQ(get(ctr::fb_site_disabled), 1u);
-  EXPECT_EQ(run_once(x), hytm::path_kind::stm);
-  EXPECT_EQ(get(ctr::fb_site_disabled), 2u);
+  hytm::testing::script_htm({started});
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(run_once(x), hytm::path_kind::stm);
+  EXPECT_EQ(hytm::testing::script_left(), 1u) << "the site skips hardware for 16 starts";
+  EXPECT_EQ(run_once(x), hytm::path_kind::htm) << "then probes again";
+}
+
+TEST_F(PolicyTest, ARefillAbortRefillsAndRetriesUncharged) {
+  // Budget 3; four refill aborts in a row still end in a hardware commit.
+  long x = 0;
+  const unsigned refill = explicit_code(abort_code::refill_logs);
+  const unsigned cls = abort_status{bit::explicit_abort | (0xe3u << 24)}.raw;
+  hytm::testing::script_htm({refill, cls, refill, cls, started});
+  EXPECT_EQ(run_once(x), hytm::path_kind::htm);
+  EXPECT_EQ(get(ctr::htm_code_refill), 4u);
+  EXPECT_EQ(get(ctr::htm_code_user), 0u);
+  EXPECT_EQ(get(ctr::fb_budget), 0u);
 }
 
 TEST_F(PolicyTest, SoftwareAbortsEscalateToSerial) {

@@ -58,12 +58,18 @@ concept elidable_lock = requires(const M& m) {
 
 namespace detail {
 HYTM_API site_local& elide_site(thread_ctx& ctx, const std::source_location& loc);
-HYTM_API void count_htm_abort(site_local& site, unsigned status) noexcept;
 HYTM_API void count_event(site_local& site, ctr c, std::uint64_t n = 1) noexcept;
-// Should this elision attempt give up on hardware?
-HYTM_API bool elision_gives_up(unsigned status) noexcept;
+HYTM_API bool elide_try_hardware(site_local& site) noexcept;
+HYTM_API bool elide_after_abort(site_local& site, unsigned status, std::uint32_t attempt) noexcept;
+HYTM_API void elide_committed(site_local& site) noexcept;
 }  // namespace detail
 
+// Per site, elision learns like atomic() does (docs/policy.md): a status-0
+// abort takes the lock this time (the locked run maps the page or binds the
+// PLT slot that aborted it) and, when it persists, turns the site's hardware
+// attempts off for a growing number of calls; so does repeated capacity.  A
+// section that cannot commit in hardware stops paying for the attempt, and
+// is re-probed now and then.
 template <class M, class F>
 std::invoke_result_t<F&> elide(M& m, F&& body,
                                std::source_location loc = std::source_location::current()) {
@@ -71,37 +77,40 @@ std::invoke_result_t<F&> elide(M& m, F&& body,
   if constexpr (elidable_lock<M>) {
     if (g_config.htm == htm_mode::rtm || g_config.htm == htm_mode::forced) {
       site_local& site = detail::elide_site(current_ctx(), loc);
-      for (std::uint32_t attempt = 0; attempt < g_config.htm_retries; ++attempt) {
-        spin_until([&] { return !m.is_locked(); });  // no lemming effect
-        detail::count_event(site, ctr::htm_starts);
-        const unsigned s = htm::begin();
-        if (s == htm::started) {
-          if (m.is_locked()) htm::abort<htm::abort_code::lock_busy>();  // subscribe
-          if constexpr (std::is_void_v<R>) {
-            try {
-              body();
-            } catch (...) {
-              htm::abort<htm::abort_code::exception>();
+      if (detail::elide_try_hardware(site)) {
+        for (std::uint32_t attempt = 0; attempt < g_config.htm_retries; ++attempt) {
+          spin_until([&] { return !m.is_locked(); });  // no lemming effect
+          detail::count_event(site, ctr::htm_starts);
+          const unsigned s = htm::begin();
+          if (s == htm::started) {
+            if (m.is_locked()) htm::abort<htm::abort_code::lock_busy>();  // subscribe
+            if constexpr (std::is_void_v<R>) {
+              try {
+                body();
+              } catch (...) {
+                htm::abort<htm::abort_code::exception>();
+              }
+              htm::end();
+              detail::elide_committed(site);
+              detail::count_event(site, ctr::htm_commits);
+              detail::count_event(site, ctr::lock_elided);
+              return;
+            } else {
+              std::optional<R> r;
+              try {
+                r.emplace(body());
+              } catch (...) {
+                htm::abort<htm::abort_code::exception>();
+              }
+              htm::end();
+              detail::elide_committed(site);
+              detail::count_event(site, ctr::htm_commits);
+              detail::count_event(site, ctr::lock_elided);
+              return std::move(*r);
             }
-            htm::end();
-            detail::count_event(site, ctr::htm_commits);
-            detail::count_event(site, ctr::lock_elided);
-            return;
-          } else {
-            std::optional<R> r;
-            try {
-              r.emplace(body());
-            } catch (...) {
-              htm::abort<htm::abort_code::exception>();
-            }
-            htm::end();
-            detail::count_event(site, ctr::htm_commits);
-            detail::count_event(site, ctr::lock_elided);
-            return std::move(*r);
           }
+          if (!detail::elide_after_abort(site, s, attempt)) break;
         }
-        detail::count_htm_abort(site, s);
-        if (detail::elision_gives_up(s)) break;
       }
       detail::count_event(site, ctr::lock_taken);
     }

@@ -17,6 +17,16 @@
 // from w: the owner then either left, or revalidated after the waiter's
 // commit, or started anew after it.
 //
+// Start stamps.  Beside the word, a slot holds two stamps: lower bounds of
+// the clocks (the hybrid's software commit sequence and its external-commit
+// counter) that the owner's current transaction started from, written by the
+// owner at each start (A5).  A quiescer whose commit moved clock k to c need
+// not wait for a transaction whose stamp k is >= c: that transaction started
+// after the commit, so it cannot hold a pointer the commit unlinked.  A stamp
+// left over from an earlier transaction of the same slot is smaller than the
+// current one's (the clocks only grow), so reading a stale stamp can only make
+// the quiescer wait when it need not, never the reverse.
+//
 // Slots are never freed: a thread that exits gives its slot back for reuse,
 // so the registry is a list that only grows, and walking it needs no lock.
 #pragma once
@@ -54,6 +64,16 @@ struct alignas(cache_line) activity_slot {
   // whose drain load acquires the 0, sees every effect of the transaction.
   void leave() noexcept { word.store(0, std::memory_order_release); }
   bool active() const noexcept { return word.load(std::memory_order_relaxed) & 1; }
+
+  // (A5) release, after enter(): a quiescer that acquires a stamp written by
+  // a later transaction of this slot also sees the earlier one's leave()
+  // (program order), so that transaction's reads happen-before the
+  // quiescer's plain writes, as with (A4).
+  void stamp(std::uint64_t clock0, std::uint64_t clock1) noexcept {
+    stamps[0].store(clock0, std::memory_order_release);
+    stamps[1].store(clock1, std::memory_order_release);
+  }
+  std::atomic<std::uint64_t> stamps[2] = {0, 0};
 };
 
 class activity_registry {
@@ -67,6 +87,10 @@ class activity_registry {
   // Waits until every slot but `self` that is active now has advanced or
   // left.  Acquire loads pair with (A3)/(A4).
   void quiesce(const activity_slot* self) const noexcept;
+  // The same, but does not wait for a slot whose stamp `clock` is at least
+  // `value`: it started after the commit that moved the clock to `value`.
+  // Acquire loads pair with (A3)/(A4)/(A5).
+  void quiesce_before(const activity_slot* self, int clock, std::uint64_t value) const noexcept;
 
   template <class F>
   void for_each(F&& f) const {

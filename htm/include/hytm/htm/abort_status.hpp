@@ -40,6 +40,10 @@ enum class abort_code : std::uint8_t {
   exception = 0xf3,     // the body threw: re-run elsewhere to get the object back
   restart = 0xf4,       // tx.restart()
   lock_busy = 0xf5,     // elide(): the elided lock was held
+  refill_logs = 0xf6,   // a transaction log (allocs, frees, handlers) was full
+  // 0xe0 + k: the allocation cache's size class k was empty (alloc_cache.hpp)
+  alloc_class_first = 0xe0,
+  alloc_class_last = 0xef,
 };
 
 struct abort_status {

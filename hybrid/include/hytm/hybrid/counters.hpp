@@ -31,7 +31,9 @@ namespace hytm {
   X(htm_code_exception, "paths.htm.explicit.exception")    \
   X(htm_code_restart, "paths.htm.explicit.restart")        \
   X(htm_code_lock_busy, "paths.htm.explicit.lock_busy")    \
+  X(htm_code_refill, "paths.htm.explicit.refill")          \
   X(htm_code_user, "paths.htm.explicit.user")              \
+  X(htm_progress_waits, "paths.htm.progress_waits")        \
   X(stm_starts, "paths.stm.starts")                        \
   X(stm_commits, "paths.stm.commits")                      \
   X(stm_commits_read_only, "paths.stm.commits_read_only")  \
@@ -47,6 +49,7 @@ namespace hytm {
   X(fb_budget, "fallbacks.budget")                         \
   X(fb_no_rtm, "fallbacks.no_rtm")                         \
   X(fb_site_disabled, "fallbacks.site_disabled")           \
+  X(fb_first_touch, "fallbacks.first_touch")               \
   X(fb_irrevocable, "fallbacks.irrevocable")               \
   X(fb_exception, "fallbacks.exception")                   \
   X(fb_starvation, "fallbacks.starvation")                 \

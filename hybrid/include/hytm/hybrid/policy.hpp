@@ -7,19 +7,29 @@
 //     A site whose first attempts keep overflowing skips hardware for its
 //     next probe_interval starts ("site_disabled"), then probes again; each
 //     failed probe doubles the interval (to 1024).
-//   - conflict, retry hint, status 0, debug, nested, user restart: back off
-//     and retry in hardware while the budget (HYTM_HTM_RETRIES) lasts, then
-//     software ("budget").  A run of 8 status-0 aborts at a site (interrupts,
-//     system calls, TSX off in microcode) disables hardware there like
-//     capacity does.
-//   - explicit "serial lock held" / "software writer": wait until the lock
-//     is free, then retry; not charged to the budget (lemming avoidance).
-//   - irrevocable(): serial.  A body that threw in hardware: serial, where
-//     the exception object can be had ("exception").
+//   - status 0 without the retry hint is a first touch until proven
+//     otherwise (a page fault or a first PLT call, which no hardware retry
+//     can get past): the rest of the transaction runs in software once
+//     ("first_touch"), which maps the page or binds the slot, and the next
+//     transaction tries hardware again.  Only when status 0 keeps coming
+//     after such runs (skip_after_other of them with no hardware commit at
+//     the site) is the site's hardware turned off ("site_disabled").
+//   - conflict, retry hint, debug, nested, user restart: back off and retry
+//     in hardware while the budget (HYTM_HTM_RETRIES) lasts, then software
+//     ("budget").
+//   - another transaction's progress (H4): the serial lock or a software
+//     write-back seen before xbegin, an explicit "serial lock held" /
+//     "software writer" abort, or a conflict abort during which the serial
+//     lock was taken or seq moved: wait until the word clears, retry, not
+//     charged (up to free_waits per transaction, so that a stream of
+//     software commits cannot starve it: then charged).
+//   - the allocation cache or a log ran empty inside the region (codes
+//     0xe0-0xef, refill_logs): refill outside the region, retry, not charged.
+//   - irrevocable(): serial.  A body that threw in hardware: software
+//     ("exception"), where the exception is thrown again from a validated
+//     state and leaves.
 //   - after HYTM_STM_RETRIES software aborts: serial ("starvation"), so
 //     every transaction finishes.
-// This class is plain logic plus counters, so tests drive every branch
-// through it (tests/hybrid/policy_test.cpp) and through scripted statuses.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +44,18 @@ namespace hytm {
 namespace detail {
 // Counts one hardware abort under its cause, retry hint and explicit code.
 HYTM_API void count_htm_abort(site_local& site, unsigned status) noexcept;
+// Refills what an explicit refill abort (codes 0xe0-0xef, refill_logs)
+// found empty (epilogue.cpp).
+void refill_for_code(thread_ctx& ctx, std::uint8_t code) noexcept;
+bool is_refill_code(std::uint8_t code) noexcept;
+
+// Lock elision's per-site learning (elide.hpp), the same rules as
+// attempt_policy where they apply.
+// Should this elided section try hardware at all?
+HYTM_API bool elide_try_hardware(site_local& site) noexcept;
+// After an abort: true retries in hardware, false takes the lock.
+HYTM_API bool elide_after_abort(site_local& site, unsigned status, std::uint32_t attempt) noexcept;
+HYTM_API void elide_committed(site_local& site) noexcept;
 }  // namespace detail
 
 class attempt_policy {
@@ -46,7 +68,7 @@ class attempt_policy {
   HYTM_API path_kind after_htm_abort(htm::abort_status st) noexcept;
   HYTM_API void htm_committed() noexcept;
   HYTM_API path_kind after_stm_abort(stm::abort_reason why) noexcept;
-  // irrevocable() or an exception in hardware: serial, counted under `why`.
+  // irrevocable(): serial, counted under `why`.
   HYTM_API path_kind to_serial(ctr why) noexcept;
 
   std::uint32_t htm_attempts() const noexcept { return htm_attempts_; }
@@ -54,7 +76,8 @@ class attempt_policy {
 
   // Limits (docs/policy.md).
   static constexpr std::uint32_t skip_after_capacity = 4;
-  static constexpr std::uint32_t skip_after_other = 8;
+  static constexpr std::uint32_t skip_after_other = 4;
+  static constexpr std::uint32_t free_waits = 64;
   static constexpr std::uint32_t max_probe_interval = 1024;
 
  private:
@@ -65,8 +88,11 @@ class attempt_policy {
 
   thread_ctx& ctx_;
   site_local& site_;
+  bool uncharged() noexcept { return ++free_waits_ <= free_waits; }
+
   std::uint32_t htm_attempts_ = 0;
   std::uint32_t stm_aborts_ = 0;
+  std::uint32_t free_waits_ = 0;
 };
 
 }  // namespace hytm

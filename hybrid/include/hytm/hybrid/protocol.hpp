@@ -20,8 +20,19 @@
 //       not zero it increments `external` inside the transaction, so its
 //       writes and the increment become visible at once (rule 2).  With no
 //       software transaction running it writes no shared word (rule 3).
-//  (H4) Lemming avoidance: after an explicit "serial lock" or "software
-//       writer" abort the thread waits for that word to clear before xbegin.
+//  (H3) only for a transaction that stored: a read-only hardware commit
+//       writes no shared word and waits for nobody (DESIGN rule 7).
+//  (H4) Lemming avoidance: before xbegin, and after an explicit "serial
+//       lock" or "software writer" abort (or a conflict abort that came
+//       with a move of either word), the thread waits for that word to clear;
+//       the abort is not charged to the hardware budget.
+//  (H5) A software (or emulated) transaction stamps its activity slot with
+//       (seq, external) after (H1) and before its snapshot (A5): a writer's
+//       commit then quiesces only behind transactions that began before it.
+//
+// The attempt steps below are the ONE implementation of an attempt's
+// protocol: hytm::atomic (run.hpp) and the C interface (c_api.cpp) both call
+// them, so the two cannot drift apart.
 #pragma once
 
 #include <atomic>
@@ -29,7 +40,9 @@
 
 #include "hytm/core/write_observer.hpp"
 #include "hytm/fallback/serial_lock.hpp"
+#include "hytm/htm/rtm.hpp"
 #include "hytm/hybrid/config.hpp"
+#include "hytm/hybrid/policy.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
 
 namespace hytm {
@@ -41,7 +54,13 @@ extern HYTM_API hybrid_globals g_hybrid;
 
 namespace detail {
 
-// Start of a software (or emulated) attempt: (S3) handshake, then (H1).
+// (H5): lower bounds of the clocks this transaction starts from.
+inline void stamp_start(thread_ctx& ctx) noexcept {
+  ctx.slot->stamp(stm::g_norec.seq.load(std::memory_order_acquire),
+                  stm::g_norec.external.load(std::memory_order_acquire));
+}
+
+// Start of a software (or emulated) attempt: (S3) handshake, then (H1), (H5).
 inline void software_enter(thread_ctx& ctx) noexcept {
   for (;;) {
     ctx.slot->enter();                                         // (A1)
@@ -53,6 +72,7 @@ inline void software_enter(thread_ctx& ctx) noexcept {
     g_hybrid.software.fetch_add(1, std::memory_order_seq_cst);  // (H1)
     observe_write(&g_hybrid.software, sizeof g_hybrid.software);
   }
+  stamp_start(ctx);
 }
 
 inline void software_leave(thread_ctx& ctx) noexcept {
@@ -62,6 +82,66 @@ inline void software_leave(thread_ctx& ctx) noexcept {
   }
   ctx.slot->leave();  // (A4)
 }
+
+// (H4): another transaction holds a word every hardware attempt subscribes
+// to; an xbegin now would only abort.
+inline bool progress_pending() noexcept {
+  return g_serial_lock.held_relaxed() || (stm::g_norec.seq.load(std::memory_order_relaxed) & 1);
+}
+HYTM_API void wait_for_progress() noexcept;
+
+// ---- the attempt steps ----
+
+// A hardware attempt, up to the body: (H4), then xbegin and (H2).  Returns
+// htm::started inside the region, else the abort status (ctx.depth 0 again).
+// Everything the attempt keeps in ctx is written before xbegin, so it is not
+// in the region's write set (and is not rolled back: hence the reset).
+// Always inline: the region must not be entered or left through a call.
+[[gnu::always_inline]] inline unsigned htm_start(thread_ctx& ctx) noexcept {
+  if (HYTM_UNLIKELY(progress_pending())) wait_for_progress();  // (H4), uncharged
+  ctx.depth = 1;
+  ctx.path = path_kind::htm;
+  ctx.saw_software = false;
+  ctx.htm_wrote = false;
+  ctx.seq_seen = stm::g_norec.seq.load(std::memory_order_relaxed);
+  const unsigned s = htm::begin();
+  if (HYTM_UNLIKELY(s != htm::started)) {
+    ctx.depth = 0;
+    return s;
+  }
+  // (H2): subscribe to the serial lock and to the software commit lock.
+  if (g_serial_lock.held_relaxed()) htm::abort<htm::abort_code::serial_lock>();
+  if (stm::g_norec.seq.load(std::memory_order_relaxed) & 1)
+    htm::abort<htm::abort_code::stm_writer>();
+  return s;
+}
+
+// The end of a hardware attempt whose body ran: (H3), then xend.
+[[gnu::always_inline]] inline void htm_commit(thread_ctx& ctx) noexcept {
+  // (H3): a writer announces its commit to software transactions, if any
+  // run.  The relaxed RMW is inside the region: it becomes visible
+  // atomically with the data writes.  A read-only one writes nothing.
+  if ((ctx.htm_wrote || !ctx.frees.empty()) &&
+      g_hybrid.software.load(std::memory_order_relaxed) != 0) {
+    ctx.commit_stamp = stm::g_norec.external.fetch_add(1, std::memory_order_relaxed) + 1;
+    ctx.saw_software = true;
+  }
+  htm::end();
+  ctx.depth = 0;
+}
+
+// Out of line, in libhytm.so (epilogue.cpp): what follows an attempt.
+HYTM_API void htm_attempt_committed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0);
+HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0,
+                                      unsigned status) noexcept;
+// A software attempt: start; after a failed one, the next path.
+HYTM_API void stm_attempt_start(thread_ctx& ctx);
+HYTM_API path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol,
+                                      std::uint64_t t0) noexcept;
+// A serial attempt: start (takes the lock, drains); roll back after restart()
+// or an exception.
+HYTM_API void serial_attempt_start(thread_ctx& ctx);
+HYTM_API void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0) noexcept;
 
 }  // namespace detail
 }  // namespace hytm

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <thread>
 #include <source_location>
 #include <type_traits>
 #include <utility>
@@ -83,7 +84,12 @@ struct result_slot<void> {
 // Out of line, in libhytm.so.
 HYTM_API site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line,
                                std::uint32_t column, const char* file, const char* function);
-HYTM_API void commit_epilogue(thread_ctx& ctx, bool quiesce);
+// Which commits the committer must wait behind before it frees or returns
+// (docs/protocol.md, privatization): none, software transactions that
+// began before a software writer's commit, or before an announced hardware
+// commit (H3).
+enum class quiesce_after : std::uint8_t { none, stm_commit, htm_commit };
+HYTM_API void commit_epilogue(thread_ctx& ctx, quiesce_after q);
 HYTM_API void abort_epilogue(thread_ctx& ctx) noexcept;
 HYTM_API void stm_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
@@ -94,6 +100,9 @@ HYTM_API void emulated_subscribe(thread_ctx& ctx);
 HYTM_API void emulated_announce(thread_ctx& ctx);
 HYTM_API unsigned emulated_commit(thread_ctx& ctx);
 HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
+// A C++ transaction nested in a C one (hytm.h) restarts the C transaction
+// at its restart point: a tx_abort cannot cross the C frames between.
+[[noreturn]] HYTM_API void c_restart(thread_ctx& ctx);
 
 inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
   auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(loc.file_name()) ^ loc.line() * 31u ^
@@ -114,11 +123,13 @@ inline site_local& site_for(thread_ctx& ctx, const site& s) {
 template <class F, class R>
 unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
   ctx.slot->enter();  // software-visible: the serial path drains it
+  stamp_start(ctx);   // (H5)
   ctx.emu.begin();
   ctx.depth = 1;
   ctx.path = path_kind::htm;
   ctx.emulated = true;
   ctx.saw_software = false;
+  ctx.htm_wrote = false;
   emu_tx tx(ctx);
   ctx.tx = &tx;
   unsigned st;
@@ -131,7 +142,8 @@ unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64
   } catch (const tx_abort&) {
     st = ctx.emu.status();
   } catch (...) {
-    // Like RTM's catch-and-xabort: re-run where the exception can escape.
+    // Like RTM's catch-and-xabort: re-run where the exception can escape
+    // from a validated state.
     ctx.emu.xabort(static_cast<std::uint8_t>(htm::abort_code::exception));
     st = ctx.emu.status();
   }
@@ -146,6 +158,7 @@ template <class F, class R>
 unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
   if (g_config.htm == htm_mode::emulated) return run_emulated(body, out, ctx, t0);
   if (HYTM_UNLIKELY(g_config.htm == htm_mode::scripted)) {
+    ctx.seq_seen = stm::g_norec.seq.load(std::memory_order_relaxed);
     const unsigned s = scripted_status();
     if (s != htm::started) return s;
     // A scripted start runs the body for real, outside any region (tests
@@ -154,6 +167,7 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
     ctx.scripted = true;
     ctx.depth = 1;
     ctx.path = path_kind::htm;
+    ctx.htm_wrote = false;
     htm_tx tx(ctx);
     ctx.tx = &tx;
     unsigned st = htm::started;
@@ -170,29 +184,16 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
     if (st != htm::started) abort_epilogue(ctx);
     return st;
   }
-  const unsigned s = htm::begin();
-  if (s != htm::started) return s;
-  // (H2): subscribe to the serial lock and to the software commit lock.
-  if (g_serial_lock.held_relaxed()) htm::abort<htm::abort_code::serial_lock>();
-  if (stm::g_norec.seq.load(std::memory_order_relaxed) & 1)
-    htm::abort<htm::abort_code::stm_writer>();
-  ctx.depth = 1;
-  ctx.path = path_kind::htm;
-  ctx.saw_software = false;
   htm_tx tx(ctx);
   ctx.tx = &tx;
+  const unsigned s = htm_start(ctx);
+  if (s != htm::started) return s;
   try {
     out.run(body, tx);
   } catch (...) {
     htm::abort<htm::abort_code::exception>();
   }
-  // (H3): announce the commit to software transactions, if any run.
-  if (g_hybrid.software.load(std::memory_order_relaxed) != 0) {
-    stm::g_norec.external.fetch_add(1, std::memory_order_relaxed);
-    ctx.saw_software = true;
-  }
-  htm::end();
-  ctx.depth = 0;
+  htm_commit(ctx);
   return htm::started;
 }
 
@@ -200,14 +201,8 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
 template <class F, class R>
 bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
              path_kind& next) {
-  ctx.site->counters[ctr::stm_starts].add();
   const std::uint64_t t0 = attempt_start(ctx);
-  software_enter(ctx);
-  ctx.stm.start(ctx.slot, ctx.site->rec->id);
-  ctx.depth = 1;
-  ctx.path = path_kind::stm;
-  ctx.want_serial = false;
-  ctx.restart_asked = false;
+  stm_attempt_start(ctx);
   stm_tx tx(ctx);
   ctx.tx = &tx;
   try {
@@ -226,43 +221,27 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
       throw;
     }
   }
-  const bool serial = ctx.want_serial;
-  // irrevocable() ends the attempt like restart() does: explicit.
-  const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort();
-  stm_aborted(ctx, t0);
-  next = serial ? pol.to_serial(ctr::fb_irrevocable) : pol.after_stm_abort(why);
+  next = stm_attempt_failed(ctx, pol, t0);
   return false;
 }
 
 // A serial attempt: alone, cannot conflict.  False only after restart().
 template <class F, class R>
 bool run_serial(F& body, result_slot<R>& out, thread_ctx& ctx) {
-  ctx.site->counters[ctr::serial_starts].add();
   const std::uint64_t t0 = attempt_start(ctx);
-  g_serial_lock.lock(ctx.slot);
-  ctx.depth = 1;
-  ctx.path = path_kind::serial;
-  ctx.restart_asked = false;
+  serial_attempt_start(ctx);
   serial_tx tx(ctx);
   ctx.tx = &tx;
-  auto roll_back = [&] {
-    ctx.undo.rollback();
-    ctx.depth = 0;
-    abort_epilogue(ctx);
-    g_serial_lock.unlock();
-    ctx.site->counters[ctr::serial_rollbacks].add();
-    ctx.site->counters[ctr::ns_aborted].add(aborted_time(t0));
-  };
   try {
     out.run(body, tx);
   } catch (const tx_abort&) {
   } catch (...) {
-    roll_back();
+    serial_rolled_back(ctx, t0);
     ctx.site->counters[ctr::exceptions].add();
     throw;
   }
   if (ctx.restart_asked) {
-    roll_back();
+    serial_rolled_back(ctx, t0);
     std::this_thread::yield();  // let the others change what it waits for
     return false;
   }
@@ -288,14 +267,10 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
         const std::uint64_t t0 = attempt_start(ctx);
         const unsigned s = run_htm(body, out, ctx, t0);
         if (s == htm::started) {
-          site.counters[ctr::htm_commits].add();
-          site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
-          pol.htm_committed();
-          commit_epilogue(ctx, ctx.saw_software);
+          htm_attempt_committed(ctx, pol, t0);
           return out.take();
         }
-        site.counters[ctr::ns_aborted].add(aborted_time(t0));
-        p = pol.after_htm_abort(htm::abort_status{s});
+        p = htm_attempt_failed(ctx, pol, t0, s);
         break;
       }
       case path_kind::stm:
@@ -310,7 +285,7 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
 
 // A transaction inside a transaction joins it (flattened nesting).
 template <class F>
-result_t<F> nested(F& body, thread_ctx& ctx) {
+result_t<F> joined(F& body, thread_ctx& ctx) {
   switch (ctx.path) {
     case path_kind::htm:
       if (ctx.emulated) return static_cast<result_t<F>>(body(*static_cast<emu_tx*>(ctx.tx)));
@@ -319,6 +294,19 @@ result_t<F> nested(F& body, thread_ctx& ctx) {
     case path_kind::serial: break;
   }
   return static_cast<result_t<F>>(body(*static_cast<serial_tx*>(ctx.tx)));
+}
+
+template <class F>
+result_t<F> nested(F& body, thread_ctx& ctx) {
+  if (HYTM_LIKELY(!ctx.c_active)) return joined(body, ctx);
+  // Inside a C transaction (HYTM_BEGIN or hytm_atomic): its restart point
+  // is a sigsetjmp, which an exception cannot reach through C frames.  The
+  // abort unwinds this body's frames (their destructors run), then jumps.
+  try {
+    return joined(body, ctx);
+  } catch (const tx_abort&) {
+  }
+  c_restart(ctx);
 }
 
 }  // namespace hytm::detail

@@ -8,16 +8,19 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <vector>
 
 #include "hytm/core/activity.hpp"
+#include "hytm/hybrid/alloc_cache.hpp"
+#include "hytm/hybrid/handler.hpp"
 #include "hytm/core/backoff.hpp"
 #include "hytm/fallback/undo_log.hpp"
 #include "hytm/htm/emulator.hpp"
 #include "hytm/hybrid/site.hpp"
 #include "hytm/stm/norec.hpp"
+
+struct hytm_tx;  // the C interface's transaction (hytm.h)
 
 namespace hytm {
 
@@ -29,7 +32,10 @@ struct deferred_free {
   void (*destroy)(void*);  // runs the destructor (may be null), then frees
 };
 
-struct thread_ctx {
+// Cache-line aligned, so that no other object shares the lines a hardware
+// attempt writes (depth, flags): a write by another thread to a neighbour
+// would abort the attempt.
+struct alignas(cache_line) thread_ctx {
   thread_ctx* next = nullptr;  // registry list; immutable once published
   std::atomic<bool> claimed{false};
   activity_slot* slot = nullptr;
@@ -42,18 +48,31 @@ struct thread_ctx {
   bool want_serial = false;     // irrevocable() asked for the serial path
   bool restart_asked = false;   // restart() was called (and maybe swallowed)
   bool saw_software = false;    // a hardware commit announced itself (H3)
+  bool htm_wrote = false;       // the hardware attempt stored to shared data
   bool scripted = false;        // a scripted "hardware" attempt runs (tests)
   bool emulated = false;        // the hardware path runs on the RTM model
   std::uint8_t scripted_abort = 0;  // its xabort code
   std::uint32_t last_writer_site = ~0u;
+  std::uint64_t commit_stamp = 0;  // the clock value the last announced hardware commit set (H3)
+  std::uint64_t seq_seen = 0;      // seq before the last xbegin (policy: progress waits)
+  // The C interface's transaction objects (c_api.cpp), created on first use.
+  // c_active: a top-level C transaction runs an attempt now, so a nested C++
+  // atomic() restarts it through c_restart() rather than by exception.
+  ::hytm_tx* c_top = nullptr;
+  ::hytm_tx* c_nested = nullptr;
+  bool c_active = false;
 
   stm::norec stm;
   htm::emulated_tx emu;
   undo_log undo;
+  // The logs below keep their capacity across transactions; a hardware
+  // attempt that finds one full aborts (code refill_logs) and the policy
+  // grows it outside the region (alloc.cpp).
   std::vector<void*> allocs;         // released if the attempt aborts
   std::vector<deferred_free> frees;  // done after commit
-  std::vector<std::function<void()>> on_commit;
-  std::vector<std::function<void()>> on_abort;
+  std::vector<handler> on_commit;
+  std::vector<handler> on_abort;
+  alloc_cache blocks;  // tx.alloc / tx.make (alloc_cache.hpp)
 
   // Per-site state, indexed by site_record::id.  The owner reads without
   // the lock (it is the only writer); it grows the vector, and other threads

@@ -28,6 +28,7 @@
 
 #include "hytm/htm/rtm.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
+#include "hytm/hybrid/tx_memory.hpp"
 #include "hytm/core/pieces.hpp"
 
 namespace hytm {
@@ -41,10 +42,6 @@ namespace hytm {
 struct tx_abort {};
 
 namespace detail {
-
-[[noreturn]] HYTM_API void throw_abort();
-[[noreturn]] HYTM_API void misuse(const char* what);
-HYTM_API void* tx_allocate(std::size_t size, std::size_t align);
 
 template <class T>
 using word_of = std::conditional_t<
@@ -73,50 +70,51 @@ class tx_base {
   tx_base& operator=(const tx_base&) = delete;
 
   // Raw memory, released if the transaction aborts.
-  void* alloc(std::size_t n, std::size_t align = alignof(std::max_align_t)) {
+  [[gnu::always_inline]] void* alloc(std::size_t n, std::size_t align = alignof(std::max_align_t)) {
     live();
-    void* p = detail::tx_allocate(n, align);
-    ctx_->allocs.push_back(p);
-    return p;
+    return detail::tx_alloc(*ctx_, n, align);
   }
   // Frees after commit, once no transaction can still read it; nothing if
   // the transaction aborts.
-  void free(void* p) {
+  [[gnu::always_inline]] void free(void* p) {
     live();
-    if (p) ctx_->frees.push_back({p, nullptr});
+    if (p) detail::tx_defer_free(*ctx_, p, nullptr);
   }
   // A new T, destroyed and freed if the transaction aborts.  The object is
   // private until the transaction publishes it, so its constructor runs
   // uninstrumented.
   template <class T, class... A>
-  T* make(A&&... args) {
+  [[gnu::always_inline]] T* make(A&&... args) {
     void* p = alloc(sizeof(T), alignof(T));
     return ::new (p) T(std::forward<A>(args)...);
   }
   // Runs ~T() and frees, after commit.
   template <class T>
-  void destroy(T* p) {
+  [[gnu::always_inline]] void destroy(T* p) {
     live();
-    if (p) ctx_->frees.push_back({p, [](void* q) { static_cast<T*>(q)->~T(); }});
+    if (p) detail::tx_defer_free(*ctx_, p, [](void* q) { static_cast<T*>(q)->~T(); });
   }
-  // fn runs after the transaction commits (once), outside it.
-  void on_commit(std::function<void()> fn) {
+  // fn runs after the transaction commits (once), outside it.  A callable
+  // of up to 48 bytes is kept in place (handler.hpp): no allocation.
+  template <class F>
+  [[gnu::always_inline]] void on_commit(F&& fn) {
     live();
-    ctx_->on_commit.push_back(std::move(fn));
+    detail::tx_add_handler(*ctx_, ctx_->on_commit, std::forward<F>(fn));
   }
   // fn runs after an attempt aborts (the transaction will run again, or an
   // exception leaves it).  On the hardware path the registration itself is
   // rolled back with the attempt's memory, which the hardware has already
   // restored: abort handlers serve state that lives outside shared memory.
-  void on_abort(std::function<void()> fn) {
+  template <class F>
+  [[gnu::always_inline]] void on_abort(F&& fn) {
     live();
-    ctx_->on_abort.push_back(std::move(fn));
+    detail::tx_add_handler(*ctx_, ctx_->on_abort, std::forward<F>(fn));
   }
-  path_kind path() const noexcept { return ctx_->path; }
+  [[gnu::always_inline]] path_kind path() const noexcept { return ctx_->path; }
 
  protected:
   explicit tx_base(thread_ctx& ctx) noexcept : ctx_(&ctx) {}
-  void live() const {
+  [[gnu::always_inline]] void live() const {
     if (HYTM_UNLIKELY(ctx_->depth == 0)) detail::misuse("a tx operation outside its transaction");
   }
   thread_ctx* ctx_;
@@ -128,7 +126,7 @@ class htm_tx : public tx_base {
   explicit htm_tx(thread_ctx& ctx) noexcept : tx_base(ctx) {}
 
   template <class T>
-  T load(T& obj) noexcept {
+  [[gnu::always_inline]] T load(T& obj) noexcept {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     if constexpr (pieces::is_word_like<T>) {
       return std::atomic_ref<T>(obj).load(std::memory_order_relaxed);
@@ -139,23 +137,24 @@ class htm_tx : public tx_base {
     }
   }
   template <class T>
-  void store(T& obj, std::type_identity_t<T> v) noexcept {
+  [[gnu::always_inline]] void store(T& obj, std::type_identity_t<T> v) noexcept {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
+    ctx_->htm_wrote = true;  // (H3): only a writer announces its commit
     if constexpr (pieces::is_word_like<T>)
       std::atomic_ref<T>(obj).store(v, std::memory_order_relaxed);
     else
       std::memcpy(&obj, &v, sizeof(T));
   }
   // Aborts the hardware attempt; the policy re-runs the body serially.
-  void irrevocable() { abort_with<htm::abort_code::irrevocable>(); }
-  [[noreturn]] void restart() {
+  [[gnu::always_inline]] void irrevocable() { abort_with<htm::abort_code::irrevocable>(); }
+  [[noreturn, gnu::always_inline]] void restart() {
     abort_with<htm::abort_code::restart>();
     __builtin_unreachable();
   }
 
  private:
   template <htm::abort_code C>
-  void abort_with() {
+  [[gnu::always_inline]] void abort_with() {
     // Scripted test mode runs "hardware" bodies outside a real region,
     // where xabort would do nothing.
     if (HYTM_UNLIKELY(ctx_->scripted)) {
@@ -188,6 +187,7 @@ class emu_tx : public tx_base {
   template <class T>
   void store(T& obj, std::type_identity_t<T> v) {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
+    ctx_->htm_wrote = true;
     const auto b = std::bit_cast<std::array<unsigned char, sizeof(T)>>(v);
     std::size_t off = 0;
     pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
