@@ -80,6 +80,8 @@ _infra_env_test(force_native force)
 _infra_env_test(stats.json_file json_file)
 _infra_env_test(stats.json_stderr json)
 _infra_env_test(stats.text text)
+# The exit printer after the program read the statistics itself, with a conflict recorded.
+_infra_env_test(stats.after_own_report conflict_stats)
 
 # ---- valgrind.forced_rtm -------------------------------------------------------------------
 # Not with sanitizers (they do not run under valgrind) nor without RTM instructions (nothing to
