@@ -1,10 +1,12 @@
 # check_env.cmake: one environment test, run by ctest as
 #   cmake -DDRIVER=<env_driver> -DMODE=<mode> [-DVAR=.. -DVALUE=.. -DALLOWED=a|b|c]
-#         [-DEXTRA=NAME=VALUE] [-DEXPECT_OUT=text] [-DWORK_DIR=..] [-DPYTHON=..]
+#         [-DEXTRA=NAME=VALUE] [-DEXPECT_OUT=text] [-DEXPECT_ERR=text] [-DFORBID_ERR=text]
+#         [-DWORK_DIR=..] [-DPYTHON=..]
 #         [-DNO_RTM=ON|OFF] -P check_env.cmake
 #
 # EXTRA sets one more variable (HYTM_HTM=emulate, under which the HYTM_EMU_* are read);
-# EXPECT_OUT is a string the driver's stdout must contain (accept mode).
+# EXPECT_OUT is a string the driver's stdout must contain, EXPECT_ERR one its stderr must contain
+# and FORBID_ERR one its stderr must not contain (accept mode).
 #
 # MODE
 #   reject     VAR=VALUE must stop the program before main() with exit status 2 and the message
@@ -118,6 +120,15 @@ elseif(MODE STREQUAL "accept")
   expect_ok()
   if(DEFINED EXPECT_OUT)
     expect_contains(out "${EXPECT_OUT}")
+  endif()
+  if(DEFINED EXPECT_ERR)
+    expect_contains(err "${EXPECT_ERR}")
+  endif()
+  if(DEFINED FORBID_ERR)
+    string(FIND "${err}" "${FORBID_ERR}" pos)
+    if(NOT pos EQUAL -1)
+      fail("${VAR}=${VALUE}: stderr must not contain \"${FORBID_ERR}\"")
+    endif()
   endif()
 
 elseif(MODE STREQUAL "force")
