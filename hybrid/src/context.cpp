@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "fork_hooks.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 #include "hytm/hybrid/sites.hpp"
@@ -110,6 +111,47 @@ thread_ctx& current_ctx() {
 }
 
 thread_ctx* first_ctx() noexcept { return g_ctx_head.load(std::memory_order_acquire); }
+
+// ---- fork (fork.cpp) ----
+
+namespace {
+// The list's head when prepare locked it: that context and the older ones
+// after it have their sites_mutex held by the forking thread.
+thread_ctx* g_fork_locked = nullptr;
+}  // namespace
+
+thread_ctx* detail::this_thread_ctx() noexcept { return t_ctx; }
+
+void detail::contexts_fork_prepare() {
+  sites().m.lock();
+  // After the registry's lock: a context whose owner is past intern() was
+  // published before it, so it is in this walk.  One published later has
+  // its sites_mutex free of writers (site_slow interns first).
+  g_fork_locked = g_ctx_head.load(std::memory_order_acquire);
+  for (thread_ctx* c = g_fork_locked; c; c = c->next) c->sites_mutex.lock();
+}
+
+void detail::contexts_fork_parent() {
+  for (thread_ctx* c = g_fork_locked; c; c = c->next) c->sites_mutex.unlock();
+  sites().m.unlock();
+}
+
+void detail::contexts_fork_child(thread_ctx* self) {
+  bool locked = false;
+  for (thread_ctx* c = g_ctx_head.load(std::memory_order_relaxed); c; c = c->next) {
+    locked |= c == g_fork_locked;
+    if (locked)
+      c->sites_mutex.unlock();
+    else
+      new (&c->sites_mutex) std::mutex;  // a statistics reader may have held it
+    if (c == self) continue;
+    // Its thread is gone; the drain before the fork left it between
+    // transactions.  The next thread to start adopts it, with its counts.
+    c->slot = nullptr;  // activity().reset_after_fork() frees the slot
+    c->claimed.store(false, std::memory_order_relaxed);
+  }
+  sites().m.unlock();
+}
 
 std::vector<const site_record*> all_sites() {
   auto& r = sites();
