@@ -64,11 +64,27 @@ _infra_env_test(reject.emu_l1.ways reject -DVAR=HYTM_EMU_L1 -DVALUE=48K:7 -DEXTR
 _infra_env_test(reject.emu_l1.word reject -DVAR=HYTM_EMU_L1 -DVALUE=big -DEXTRA=HYTM_HTM=emulate "-DALLOWED=SIZE:WAYS")
 _infra_env_test(reject.emu_read_lines.zero reject -DVAR=HYTM_EMU_READ_LINES -DVALUE=0 -DEXTRA=HYTM_HTM=emulate "-DALLOWED=1 to 16777216")
 _infra_env_test(reject.emu_seed.word reject -DVAR=HYTM_EMU_SEED -DVALUE=abc -DEXTRA=HYTM_HTM=emulate "-DALLOWED=0 to 18446744073709551615")
+# ... and checked whatever HYTM_HTM says: a typo must not wait for the day the model runs.
+_infra_env_test(reject.emu_l1.without_emulate reject -DVAR=HYTM_EMU_L1 -DVALUE=48K:7 "-DALLOWED=SIZE:WAYS")
+_infra_env_test(reject.emu_interrupt.without_emulate reject -DVAR=HYTM_EMU_INTERRUPT -DVALUE=often "-DALLOWED=0 to 1099511627776")
+_infra_env_test(reject.emu_seed.without_emulate reject -DVAR=HYTM_EMU_SEED -DVALUE=-1 "-DALLOWED=0 to 18446744073709551615")
+# Past the limit: the message names the limit and the suffixes.
+_infra_env_test(reject.emu_l1.too_big reject -DVAR=HYTM_EMU_L1 -DVALUE=32M:8 -DEXTRA=HYTM_HTM=emulate "-DALLOWED=the limit, 1M|suffix K (x1024) or M (x1048576)")
+_infra_env_test(reject.emu_l1.too_big.without_emulate reject -DVAR=HYTM_EMU_L1 -DVALUE=32M:8 "-DALLOWED=the limit, 1M")
+_infra_env_test(reject.emu_l1.no_ways reject -DVAR=HYTM_EMU_L1 -DVALUE=32K: "-DALLOWED=SIZE:WAYS")
+# A statistics file that cannot be written stops the program at start.
+_infra_env_test(reject.stats.unwritable reject -DVAR=HYTM_STATS -DVALUE=json:/nonexistent/x "-DALLOWED=cannot open /nonexistent/x for writing|json:PATH")
 # Good values, including the bounds, are accepted.
 _infra_env_test(accept.htm.off accept -DVAR=HYTM_HTM -DVALUE=off)
 _infra_env_test(accept.htm.auto accept -DVAR=HYTM_HTM -DVALUE=auto)
 _infra_env_test(accept.htm.emulate accept -DVAR=HYTM_HTM -DVALUE=emulate -DEXPECT_OUT=htm=emulated)
 _infra_env_test(accept.emu_l1 accept -DVAR=HYTM_EMU_L1 -DVALUE=32K:8 -DEXTRA=HYTM_HTM=emulate -DEXPECT_OUT=htm=emulated)
+_infra_env_test(accept.emu_l1.1M accept -DVAR=HYTM_EMU_L1 -DVALUE=1M:16 -DEXTRA=HYTM_HTM=emulate -DEXPECT_OUT=htm=emulated)
+_infra_env_test(accept.emu_l1.without_emulate accept -DVAR=HYTM_EMU_L1 -DVALUE=48K:12 -DEXPECT_OUT=htm=)
+# A near miss of a setting's name is warned about (and ignored); other HYTM_* names pass.
+_infra_env_test(warn.near_miss accept -DVAR=HYTM_STAT -DVALUE=text "-DEXPECT_ERR=hytm: warning: HYTM_STAT is not a hytm setting and is ignored; did you mean HYTM_STATS?")
+_infra_env_test(warn.case accept -DVAR=hytm_htm -DVALUE=off "-DEXPECT_ERR=did you mean HYTM_HTM?")
+_infra_env_test(warn.not_near accept -DVAR=HYTM_TEST_SLOW -DVALUE=10 "-DFORBID_ERR=hytm: warning")
 _infra_env_test(accept.htm_retries.0 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=0)
 _infra_env_test(accept.htm_retries.1000 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=1000)
 _infra_env_test(accept.stm.off accept -DVAR=HYTM_STM -DVALUE=off)
@@ -80,6 +96,8 @@ _infra_env_test(force_native force)
 _infra_env_test(stats.json_file json_file)
 _infra_env_test(stats.json_stderr json)
 _infra_env_test(stats.text text)
+# The exit printer after the program read the statistics itself, with a conflict recorded.
+_infra_env_test(stats.after_own_report conflict_stats)
 
 # ---- valgrind.forced_rtm -------------------------------------------------------------------
 # Not with sanitizers (they do not run under valgrind) nor without RTM instructions (nothing to

@@ -32,6 +32,14 @@ void activity_registry::give_back(activity_slot* s) noexcept {
   s->claimed.store(false, std::memory_order_release);
 }
 
+void activity_registry::reset_after_fork(const activity_slot* keep) noexcept {
+  for (activity_slot* s = head_.load(std::memory_order_relaxed); s; s = s->next) {
+    if (s == keep) continue;
+    s->word.store(0, std::memory_order_relaxed);
+    s->claimed.store(false, std::memory_order_relaxed);
+  }
+}
+
 void activity_registry::drain(const activity_slot* self) const noexcept {
   for_each([&](const activity_slot& s) {
     if (&s == self) return;

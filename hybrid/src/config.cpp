@@ -2,10 +2,13 @@
 // value stops the program before any transaction runs.
 #include "hytm/hybrid/config.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #if defined(HYTM_HAVE_HWLOC)
 #include <hwloc.h>
@@ -37,6 +40,13 @@ const char* name(htm_mode m) noexcept {
 const char* name(stm_algorithm a) noexcept { return a == stm_algorithm::off ? "off" : "norec"; }
 
 namespace {
+
+// Every variable the engine reads; a near miss of one of these names is
+// warned about at start (core/env.hpp).
+constexpr std::string_view known_variables[] = {
+    "HYTM_HTM",    "HYTM_HTM_RETRIES",    "HYTM_STM",           "HYTM_STM_RETRIES",
+    "HYTM_STATS",  "HYTM_EMU_L1",         "HYTM_EMU_READ_LINES", "HYTM_EMU_INTERRUPT",
+    "HYTM_EMU_SEED"};
 
 enum class stats_output { off, text, json, json_file };
 stats_output g_stats_output = stats_output::off;  // constant-initialized
@@ -84,39 +94,69 @@ bool l1_from_hwloc(std::size_t& size, std::size_t& ways) {
 #endif
 }
 
-// HYTM_EMU_L1=SIZE:WAYS, SIZE in bytes or with a K suffix (1024).
+// HYTM_EMU_L1=SIZE:WAYS, SIZE in bytes or with a K (1024) or M (1048576)
+// suffix, at most 1M: the model is of an L1 data cache, and real ones are
+// 32K to 64K.
+constexpr std::size_t max_l1 = std::size_t{1} << 20;
+
 void parse_l1(const std::string& v, std::size_t& size, std::size_t& ways) {
-  const char* why = "expected SIZE:WAYS with SIZE a multiple of WAYS x 64, e.g. 32K:8 or 1K:2";
+  const std::string form =
+      "expected SIZE:WAYS, SIZE in bytes or with a suffix K (x1024) or M (x1048576), at most "
+      "1M, a multiple of WAYS x 64, WAYS 1 to 64 (e.g. 32K:8, 48K:12)";
   const auto colon = v.find(':');
-  if (colon == std::string::npos || colon == 0) env::reject("HYTM_EMU_L1", v, why);
+  if (colon == std::string::npos || colon == 0 || colon + 1 == v.size())
+    env::reject("HYTM_EMU_L1", v, form);
   std::string sz = v.substr(0, colon);
   std::size_t mult = 1;
   if (sz.back() == 'K' || sz.back() == 'k') {
     mult = 1024;
     sz.pop_back();
+  } else if (sz.back() == 'M' || sz.back() == 'm') {
+    mult = 1024 * 1024;
+    sz.pop_back();
   }
-  char* end = nullptr;
-  const unsigned long long n = std::strtoull(sz.c_str(), &end, 10);
-  const unsigned long long w = std::strtoull(v.c_str() + colon + 1, &end, 10);
-  if (sz.empty() || n == 0 || w == 0 || w > 64 || *end != '\0' ||
-      v.find_first_not_of("0123456789Kk:") != std::string::npos)
-    env::reject("HYTM_EMU_L1", v, why);
-  size = static_cast<std::size_t>(n * mult);
+  const std::string w_text = v.substr(colon + 1);
+  auto digits = [](const std::string& t) {
+    return !t.empty() && t.size() <= 12 && t.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (!digits(sz) || !digits(w_text)) env::reject("HYTM_EMU_L1", v, form);
+  const unsigned long long n = std::strtoull(sz.c_str(), nullptr, 10) * mult;
+  const unsigned long long w = std::strtoull(w_text.c_str(), nullptr, 10);
+  if (n == 0 || n > max_l1) env::reject("HYTM_EMU_L1", v, "SIZE is more than the limit, 1M; " + form);
+  if (w == 0 || w > 64) env::reject("HYTM_EMU_L1", v, "WAYS is not 1 to 64; " + form);
+  if (n % (w * 64) != 0) env::reject("HYTM_EMU_L1", v, "SIZE is not a multiple of WAYS x 64; " + form);
+  size = static_cast<std::size_t>(n);
   ways = static_cast<std::size_t>(w);
-  if (size % (ways * 64) != 0 || size > (1u << 30)) env::reject("HYTM_EMU_L1", v, why);
 }
 
-htm::emulator_config emulator_from_environment() {
+// Read and checked whatever HYTM_HTM says, so that a bad value is refused
+// even when the model will not run; hwloc is asked only when it will.
+htm::emulator_config emulator_from_environment(bool will_run) {
   htm::emulator_config e;
   const std::string l1 = env::raw("HYTM_EMU_L1");
   if (!l1.empty())
     parse_l1(l1, e.l1_size, e.l1_ways);
-  else
+  else if (will_run)
     l1_from_hwloc(e.l1_size, e.l1_ways);
   e.read_lines = env::integer("HYTM_EMU_READ_LINES", 1, 1u << 24, 8 * e.l1_size / 64);
   e.interrupt_every = env::integer("HYTM_EMU_INTERRUPT", 0, 1ull << 40, 0);
   e.seed = env::integer("HYTM_EMU_SEED", 0, ~0ull, 1);
   return e;
+}
+
+// HYTM_STATS=json:PATH: the file is opened (created, emptied) now, so that
+// a path that cannot be written stops the program at start, not at exit
+// with its results lost.  It is written again at exit.
+void check_stats_path(const std::string& value, const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    const int e = errno;
+    env::reject("HYTM_STATS", value,
+                "cannot open " + path + " for writing (" + std::strerror(e) +
+                    "); allowed values are off, text, json, json:PATH with PATH a file that "
+                    "can be written");
+  }
+  std::fclose(f);
 }
 
 }  // namespace
@@ -125,10 +165,14 @@ namespace detail {
 
 void configure_from_environment() {
   engine_config c;
+  static bool warned = false;  // restore_environment_mode() comes here again
+  if (!warned) env::warn_unknown(known_variables);
+  warned = true;
   const std::size_t htm = env::choice("HYTM_HTM", {"auto", "off", "force", "emulate"}, 0);
+  const htm::emulator_config model = emulator_from_environment(htm == 3);
   if (htm == 3) {
     c.htm = htm_mode::emulated;
-    htm::emulator_install(emulator_from_environment());
+    htm::emulator_install(model);
   } else if (htm == 0) {
     c.htm = htm::rtm_compiled_in && htm::cpu().usable_rtm() ? htm_mode::rtm : htm_mode::off;
   } else if (htm == 1) {
@@ -158,6 +202,7 @@ void configure_from_environment() {
   } else if (s == "json") {
     g_stats_output = stats_output::json;
   } else if (s.rfind("json:", 0) == 0 && s.size() > 5) {
+    check_stats_path(s, s.substr(5));
     g_stats_output = stats_output::json_file;
     stats_path() = s.substr(5);
   } else {

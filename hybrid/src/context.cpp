@@ -1,10 +1,13 @@
 // Thread contexts and call-site records: created on first use, never freed.
+#include <pthread.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
+#include "fork_hooks.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 #include "hytm/hybrid/sites.hpp"
@@ -44,24 +47,46 @@ thread_ctx* claim_ctx() {
   return c;
 }
 
-// Gives the context back at thread exit.  Kept apart from the pointer below,
-// because a thread_local with a destructor is reached through an init
-// function on every access.
-struct ctx_holder {
-  thread_ctx* ctx = nullptr;
-  ~ctx_holder() {
-    if (!ctx) return;
-    activity().give_back(ctx->slot);
-    ctx->slot = nullptr;
-    // Release: the thread that adopts it starts after our last write.
-    ctx->claimed.store(false, std::memory_order_release);
-  }
-};
-thread_local ctx_holder t_holder;
-// initial-exec: one instruction to reach it, instead of a __tls_get_addr
-// call per transaction.  It is a single pointer, which fits in the static
-// TLS surplus glibc keeps even when libhytm is loaded with dlopen.
+// Thread exit (docs/lifetime.md).  A transaction must work until the very
+// end of a thread's life, including in the destructors of thread_local
+// objects and of statics at process exit.  So the context is given back by a
+// pthread key destructor, not by a thread_local object's destructor: glibc
+// runs every C++ thread_local destructor (__call_tls_dtors) before any key
+// destructor (__nptl_deallocate_tsd), and the main thread's key destructors
+// do not run at exit() at all, so its context outlives the static
+// destructors.  The key destructor clears t_ctx before the context can be
+// adopted: a transaction in a later key destructor claims a context afresh,
+// and setting the key again makes glibc run release_ctx once more (up to
+// PTHREAD_DESTRUCTOR_ITERATIONS rounds; a context claimed after the last
+// round stays claimed, never shared).
+//
+// t_ctx is initial-exec: one instruction to reach it, instead of a
+// __tls_get_addr call per transaction.  It is a single pointer, which fits in
+// the static TLS surplus glibc keeps even when libhytm is loaded with dlopen.
 [[gnu::tls_model("initial-exec")]] thread_local thread_ctx* t_ctx = nullptr;
+
+void release_ctx(void* p) noexcept {
+  auto* c = static_cast<thread_ctx*>(p);
+  // A key destructor runs on the exiting thread itself, with its TLS intact.
+  if (t_ctx == c) t_ctx = nullptr;
+  activity().give_back(c->slot);
+  c->slot = nullptr;
+  // Release: the thread that adopts it (acquire in claim_ctx) starts after
+  // our last write.
+  c->claimed.store(false, std::memory_order_release);
+}
+
+pthread_key_t ctx_key() {
+  static const pthread_key_t key = [] {
+    pthread_key_t k;
+    if (pthread_key_create(&k, release_ctx) != 0) {
+      std::fputs("hytm: pthread_key_create failed: no thread-exit hook\n", stderr);
+      std::abort();
+    }
+    return k;
+  }();
+  return key;
+}
 
 struct site_registry {
   std::mutex m;
@@ -77,14 +102,56 @@ site_registry& sites() {
 
 thread_ctx& current_ctx() {
   if (HYTM_LIKELY(t_ctx != nullptr)) return *t_ctx;
+  const pthread_key_t key = ctx_key();
   thread_ctx* c = claim_ctx();
   c->slot = activity().claim();
-  t_holder.ctx = c;
   t_ctx = c;
+  pthread_setspecific(key, c);
   return *c;
 }
 
 thread_ctx* first_ctx() noexcept { return g_ctx_head.load(std::memory_order_acquire); }
+
+// ---- fork (fork.cpp) ----
+
+namespace {
+// The list's head when prepare locked it: that context and the older ones
+// after it have their sites_mutex held by the forking thread.
+thread_ctx* g_fork_locked = nullptr;
+}  // namespace
+
+thread_ctx* detail::this_thread_ctx() noexcept { return t_ctx; }
+
+void detail::contexts_fork_prepare() {
+  sites().m.lock();
+  // After the registry's lock: a context whose owner is past intern() was
+  // published before it, so it is in this walk.  One published later has
+  // its sites_mutex free of writers (site_slow interns first).
+  g_fork_locked = g_ctx_head.load(std::memory_order_acquire);
+  for (thread_ctx* c = g_fork_locked; c; c = c->next) c->sites_mutex.lock();
+}
+
+void detail::contexts_fork_parent() {
+  for (thread_ctx* c = g_fork_locked; c; c = c->next) c->sites_mutex.unlock();
+  sites().m.unlock();
+}
+
+void detail::contexts_fork_child(thread_ctx* self) {
+  bool locked = false;
+  for (thread_ctx* c = g_ctx_head.load(std::memory_order_relaxed); c; c = c->next) {
+    locked |= c == g_fork_locked;
+    if (locked)
+      c->sites_mutex.unlock();
+    else
+      new (&c->sites_mutex) std::mutex;  // a statistics reader may have held it
+    if (c == self) continue;
+    // Its thread is gone; the drain before the fork left it between
+    // transactions.  The next thread to start adopts it, with its counts.
+    c->slot = nullptr;  // activity().reset_after_fork() frees the slot
+    c->claimed.store(false, std::memory_order_relaxed);
+  }
+  sites().m.unlock();
+}
 
 std::vector<const site_record*> all_sites() {
   auto& r = sites();

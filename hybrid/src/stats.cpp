@@ -1,6 +1,8 @@
 // Aggregation and presentation of the statistics (stats.hpp).
 #include "hytm/stats.hpp"
 
+#include "fork_hooks.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include "hytm/htm/cpuid.hpp"
 #include "hytm/htm/emulator.hpp"
@@ -45,10 +48,12 @@ struct tick_origin {
 };
 const tick_origin g_origin;
 
+std::mutex g_tick_mutex;  // trivially destructible: safe at exit
+static_assert(std::is_trivially_destructible_v<std::mutex>);
+
 double ns_per_tick() {
-  static std::mutex m;
   static double cached = 0;
-  std::lock_guard g(m);
+  std::lock_guard g(g_tick_mutex);
   auto elapsed = std::chrono::steady_clock::now() - g_origin.time;
   if (elapsed < std::chrono::milliseconds(20)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20) - elapsed);
@@ -78,6 +83,22 @@ baseline_t& baseline() {
   static auto* b = new baseline_t;
   return *b;
 }
+
+}  // namespace
+
+// fork.cpp.  describe_address() (symbols.cpp) runs only under the
+// baseline's lock, so holding it keeps the symbol cache whole as well.
+void detail::stats_fork_prepare() {
+  g_tick_mutex.lock();
+  baseline().m.lock();
+}
+
+void detail::stats_fork_after() {
+  baseline().m.unlock();
+  g_tick_mutex.unlock();
+}
+
+namespace {
 
 struct raw_site {
   counter_values counters;

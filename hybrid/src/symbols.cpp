@@ -117,13 +117,19 @@ mapping find_object(std::uintptr_t addr) {
 }  // namespace
 
 std::string describe_address(std::uintptr_t addr) {
-  static std::mutex mu;
-  static std::map<std::string, object_symbols> cache;
+  // Never destroyed: the HYTM_STATS printer runs at exit, after the
+  // destructors of the statics built after it was registered, which would
+  // include this cache if the program asked for statistics itself.
+  struct symbol_cache {
+    std::mutex mu;
+    std::map<std::string, object_symbols> by_path;
+  };
+  static auto* cache = new symbol_cache;
   const mapping m = find_object(addr);
   if (!m.found) return "";
-  std::lock_guard g(mu);
-  auto it = cache.find(m.path);
-  if (it == cache.end()) it = cache.emplace(m.path, load(m.path)).first;
+  std::lock_guard g(cache->mu);
+  auto it = cache->by_path.find(m.path);
+  if (it == cache->by_path.end()) it = cache->by_path.emplace(m.path, load(m.path)).first;
   const auto& syms = it->second.syms;
   const std::uintptr_t rel = addr - m.bias;
   auto s = std::upper_bound(syms.begin(), syms.end(), rel,

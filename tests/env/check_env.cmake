@@ -1,10 +1,12 @@
 # check_env.cmake: one environment test, run by ctest as
 #   cmake -DDRIVER=<env_driver> -DMODE=<mode> [-DVAR=.. -DVALUE=.. -DALLOWED=a|b|c]
-#         [-DEXTRA=NAME=VALUE] [-DEXPECT_OUT=text] [-DWORK_DIR=..] [-DPYTHON=..]
+#         [-DEXTRA=NAME=VALUE] [-DEXPECT_OUT=text] [-DEXPECT_ERR=text] [-DFORBID_ERR=text]
+#         [-DWORK_DIR=..] [-DPYTHON=..]
 #         [-DNO_RTM=ON|OFF] -P check_env.cmake
 #
 # EXTRA sets one more variable (HYTM_HTM=emulate, under which the HYTM_EMU_* are read);
-# EXPECT_OUT is a string the driver's stdout must contain (accept mode).
+# EXPECT_OUT is a string the driver's stdout must contain, EXPECT_ERR one its stderr must contain
+# and FORBID_ERR one its stderr must not contain (accept mode).
 #
 # MODE
 #   reject     VAR=VALUE must stop the program before main() with exit status 2 and the message
@@ -18,6 +20,9 @@
 #              transaction the driver ran as committed on exactly one path.
 #   json       HYTM_STATS=json prints the same document on stderr at exit.
 #   text       HYTM_STATS=text prints the statistics table on stderr at exit.
+#   conflict_stats  `env_driver conflict` records a software conflict and calls statistics(),
+#              stats_text() and stats_json() itself; then HYTM_STATS=text and HYTM_STATS=json
+#              must still print at exit (exit status 0, the conflict in the report).
 cmake_minimum_required(VERSION 3.25)
 
 foreach(v DRIVER MODE)
@@ -46,7 +51,7 @@ macro(run_driver)
     string(SUBSTRING "${kv}" ${eq} -1 val)
     set(ENV{${k}} "${val}")
   endforeach()
-  execute_process(COMMAND "${DRIVER}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+  execute_process(COMMAND "${DRIVER}" ${DRIVER_ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
                   TIMEOUT 60)
 endmacro()
 
@@ -115,6 +120,15 @@ elseif(MODE STREQUAL "accept")
   expect_ok()
   if(DEFINED EXPECT_OUT)
     expect_contains(out "${EXPECT_OUT}")
+  endif()
+  if(DEFINED EXPECT_ERR)
+    expect_contains(err "${EXPECT_ERR}")
+  endif()
+  if(DEFINED FORBID_ERR)
+    string(FIND "${err}" "${FORBID_ERR}" pos)
+    if(NOT pos EQUAL -1)
+      fail("${VAR}=${VALUE}: stderr must not contain \"${FORBID_ERR}\"")
+    endif()
   endif()
 
 elseif(MODE STREQUAL "force")
@@ -200,6 +214,26 @@ elseif(MODE STREQUAL "text")
       fail("HYTM_STATS=text: no '${row}' row in the table")
     endif()
   endforeach()
+
+elseif(MODE STREQUAL "conflict_stats")
+  set(DRIVER_ARGS conflict)
+  run_driver("HYTM_HTM=off" "HYTM_STATS=text")
+  expect_ok()
+  expect_contains(out "env_driver: conflicts recorded 1,")
+  expect_contains(err "hytm statistics")
+  expect_contains(err "conflicts (most time lost first):")
+  expect_contains(err "g_hot")
+  run_driver("HYTM_HTM=off" "HYTM_STATS=json")
+  expect_ok()
+  string(STRIP "${err}" e)
+  string(FIND "${e}" "\n" nl REVERSE)
+  math(EXPR nl "${nl} + 1")
+  string(SUBSTRING "${e}" ${nl} -1 json)
+  file(REMOVE_RECURSE "${WORK_DIR}")
+  file(WRITE "${WORK_DIR}/stderr.json" "${json}")
+  validate_with_python("${WORK_DIR}/stderr.json" "HYTM_STATS=json after stats_json()")
+  check_document("${json}" "HYTM_STATS=json after stats_json()")
+  expect_contains(json "\"symbol\":\"(anonymous namespace)::g_hot")
 
 else()
   message(FATAL_ERROR "check_env.cmake: unknown MODE '${MODE}'")

@@ -92,6 +92,11 @@ class activity_registry {
   // Acquire loads pair with (A3)/(A4)/(A5).
   void quiesce_before(const activity_slot* self, int clock, std::uint64_t value) const noexcept;
 
+  // In the child of a fork(): every slot but `keep` belonged to a thread
+  // that does not exist there; all are made idle and free.  Only the forking
+  // thread runs, so plain stores suffice.
+  void reset_after_fork(const activity_slot* keep) noexcept;
+
   template <class F>
   void for_each(F&& f) const {
     for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next) f(*s);

@@ -5,14 +5,16 @@
 //   HYTM_HTM=auto|off|force|emulate  hardware path: by CPUID / never / always
 //                                  (force: for valgrind, where xbegin aborts) /
 //                                  on the RTM model (htm/emulator.hpp)
-//   HYTM_EMU_L1=SIZE:WAYS          the model's L1 (default: hwloc's, else 32K:8)
+//   HYTM_EMU_L1=SIZE:WAYS          the model's L1 (default: hwloc's, else 32K:8);
+//                                  SIZE with K or M, at most 1M
 //   HYTM_EMU_READ_LINES=N          the model's read-set bound in lines (default 8 x L1 lines)
 //   HYTM_EMU_INTERRUPT=N           mean accesses between modelled interrupts (0: none)
 //   HYTM_EMU_SEED=N                the model's random seed
 //   HYTM_HTM_RETRIES=N             hardware attempts per transaction (0-1000)
 //   HYTM_STM=norec|off             software path algorithm, or none
 //   HYTM_STM_RETRIES=N             software aborts before serial (0-1000000)
-//   HYTM_STATS=off|text|json|json:PATH   statistics at exit
+//   HYTM_STATS=off|text|json|json:PATH   statistics at exit (PATH opened at start)
+// Every value is checked at start, used or not (core/env.hpp).
 #pragma once
 
 #include <cstdint>
