@@ -32,6 +32,7 @@ struct impl_info {
     bool single_thread = false;  // seq: runs at one thread only, whatever --threads says
     bool hytm = false;           // has hytm statistics
     std::string only_workload;   // non-empty: implements this workload alone (tbb-chm)
+    bool elides = false;         // a lock-elision peer: counts its sections run in hardware (rtm.hpp)
 
     bool runs(const std::string& workload) const { return only_workload.empty() || only_workload == workload; }
 };
@@ -41,7 +42,8 @@ const std::vector<impl_info>& implementations();
 const workload_info* find_workload(const std::string& name);
 const impl_info* find_impl(const std::string& name);
 
-// Variables that select a TM path; cleared in every child before its own are set.
+// Variables that select a TM path (and LD_BIND_NOW, which only itm-default sets); cleared in every
+// child before its own are set.
 const std::vector<std::string>& path_variables();
 
 }  // namespace hytm_bench

@@ -14,6 +14,7 @@
 #include "catalog.hpp"
 #include "json.hpp"
 #include "pinning.hpp"
+#include "rtm.hpp"
 
 namespace hytm_bench {
 namespace {
@@ -52,7 +53,7 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
     double seconds = 0;
     std::uint64_t total = 0;
     json::array per_thread, cpus;
-    json::value stats;
+    json::value stats, elision;
     if (w) {
         w->prepare(threads);
         run_control ctl(op_budget);
@@ -65,6 +66,7 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
 #if HYTM_BENCH_HAVE_HYTM
         if (impl.hytm) hytm_reset_stats();
 #endif
+        if (impl.elides) rtm::elision().reset();
         std::vector<std::thread> workers;
         for (int i = 0; i < threads; ++i) {
             workers.emplace_back([&, i] {
@@ -117,6 +119,10 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
         }
 #endif
         if (error.empty()) error = w->check();
+        if (impl.elides) {
+            rtm::elision_counts c = rtm::elision().total();
+            elision = json::object{{"sections", c.sections}, {"hardware", c.hardware}, {"cpu_rtm", rtm::cpu_has_rtm()}};
+        }
     }
     run.emplace_back("seconds", seconds);
     run.emplace_back("ops", total);
@@ -124,6 +130,7 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
     run.emplace_back("stats", stats);
     run.emplace_back("ops_per_thread", json::value(std::move(per_thread)));
     run.emplace_back("cpus", json::value(std::move(cpus)));
+    if (!elision.is_null()) run.emplace_back("elision", elision);
     if (!error.empty()) run.emplace_back("error", error);
     return json::value(std::move(run));
 }

@@ -14,6 +14,9 @@ using run_factory = std::unique_ptr<workload_run> (*)(const workload_config&);
 
 std::unique_ptr<workload_run> make_seq_run(const workload_config& cfg);
 std::unique_ptr<workload_run> make_mutex_run(const workload_config& cfg);
+#if HYTM_BENCH_HAVE_RTM_ELIDE
+std::unique_ptr<workload_run> make_rtm_elide_run(const workload_config& cfg);
+#endif
 #if HYTM_BENCH_HAVE_TBB
 std::unique_ptr<workload_run> make_tbb_spin_run(const workload_config& cfg);
 std::unique_ptr<workload_run> make_tbb_spec_run(const workload_config& cfg);
