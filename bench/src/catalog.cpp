@@ -104,6 +104,20 @@ const std::vector<impl_info>& implementations() {
     return list;
 }
 
+const std::vector<impl_info>& model_check_implementations() {
+    static const std::vector<impl_info> list = [] {
+        std::vector<impl_info> v;
+#if HYTM_BENCH_HAVE_HYTM
+        v.push_back({"hytm-rtm", "hytm, hardware path on real RTM (HYTM_HTM=force)", &make_hytm_run, {}, {{"HYTM_HTM", "force"}}, false, true, {}, false});
+#else
+        v.push_back({"hytm-rtm", "hytm, hardware path on real RTM (HYTM_HTM=force)", nullptr, "built without the hytm engine", {{"HYTM_HTM", "force"}},
+                     false, true, {}, false});
+#endif
+        return v;
+    }();
+    return list;
+}
+
 const workload_info* find_workload(const std::string& name) {
     for (const auto& w : workloads())
         if (w.name == name) return &w;
@@ -112,6 +126,8 @@ const workload_info* find_workload(const std::string& name) {
 
 const impl_info* find_impl(const std::string& name) {
     for (const auto& i : implementations())
+        if (i.name == name) return &i;
+    for (const auto& i : model_check_implementations())
         if (i.name == name) return &i;
     return nullptr;
 }

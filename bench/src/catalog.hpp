@@ -39,8 +39,11 @@ struct impl_info {
 
 const std::vector<workload_info>& workloads();
 const std::vector<impl_info>& implementations();
+// Configurations only --model-check runs (not in --list or "all"): hytm-rtm, hytm on real RTM
+// (HYTM_HTM=force), which it starts only where RTM commits.
+const std::vector<impl_info>& model_check_implementations();
 const workload_info* find_workload(const std::string& name);
-const impl_info* find_impl(const std::string& name);
+const impl_info* find_impl(const std::string& name);  // in both lists
 
 // Variables that select a TM path (and LD_BIND_NOW, which only itm-default sets); cleared in every
 // child before its own are set.

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "catalog.hpp"
+#include "model_check.hpp"
 #include "options.hpp"
 #include "parent.hpp"
 #include "plots.hpp"
@@ -77,7 +78,9 @@ int main(int argc, char** argv) {
             print_list();
             return 0;
         }
+        if (!o.child_impl.empty() && o.capacity_probe) return capacity_child_main(o);
         if (!o.child_impl.empty()) return child_main(o);
+        if (o.model_check) return model_check_main(o);
         return run_report(o);
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "hytm-bench: %s\n", e.what());

@@ -120,6 +120,8 @@ options parse_options(int argc, char** argv) {
         } else if (flag == "--child") o.child_impl = arg();
         else if (flag == "--result-fd") o.result_fd = static_cast<int>(to_long(flag, arg()));
         else if (flag == "--counted") o.counted = true;
+        else if (flag == "--model-check") o.model_check = true;
+        else if (flag == "--capacity-probe") o.capacity_probe = true;
         else throw std::invalid_argument("unknown option '" + flag + "' (see --help)");
     }
     o.workloads = select("--workloads", workload_arg, workloads());
@@ -182,6 +184,11 @@ CPUs threads, prints a table, and writes hytm-bench-out/{results.json,results.cs
       --callgrind       instead of timing: instructions per operation on one thread, under
                         valgrind --tool=callgrind, and the ratio to seq (several minutes)
       --callgrind-ops N the operations those counts are taken over (default 4000; maze 1/60 of it)
+      --model-check     hold the RTM model against the CPU: each selected workload on hytm's hardware
+                        path on real RTM and on the model (HYTM_HTM=emulate), the share of hardware
+                        starts that commit and that abort by cause side by side, and the capacity
+                        curve of each (plots: DIR/plots/model-check-*.svg); where RTM does not
+                        commit, the model alone
       --list            print the workloads, their parameters and the implementations
   -h, --help            this text
 

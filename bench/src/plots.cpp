@@ -161,3 +161,34 @@ std::string draw_plots(const std::string& dir, const options& o, const outcome& 
 }
 
 }  // namespace hytm_bench
+
+namespace hytm_bench {
+
+std::string line_plot(const std::string& dir, const std::string& name, const std::string& title, const std::string& xlabel,
+                      const std::string& ylabel, const std::vector<curve>& curves) {
+    if (!in_path("gnuplot")) return "plot skipped: gnuplot is not installed (Debian: apt-get install gnuplot-nox)";
+    std::string base = dir + "/" + name;
+    // One block per curve, separated by two blank lines: gnuplot's "index".
+    std::string data;
+    for (const auto& c : curves) {
+        data += "# " + c.title + "\n";
+        for (const auto& [x, y] : c.points) data += number(x) + " " + number(y) + "\n";
+        data += "\n\n";
+    }
+    write_file(base + ".dat", data);
+    std::string script = header(base + ".svg", title) +
+                         "set datafile missing '?'\n"
+                         "set xlabel " + gp_string(xlabel) + "\nset ylabel " + gp_string(ylabel) + "\n"
+                         "set grid\nset yrange [-2:102]\nplot";
+    for (std::size_t i = 0; i < curves.size(); ++i) {
+        script += std::string(i ? "," : "") + " \\\n  " + gp_string(base + ".dat") + " index " + std::to_string(i) +
+                  " using 1:2 with linespoints lc rgb '" + palette[i % std::size(palette)] + "' lw 2 pt 7 title " + gp_string(curves[i].title);
+    }
+    script += "\n";
+    write_file(base + ".gp", script);
+    std::string cmd = "gnuplot '" + base + ".gp' 2>>'" + dir + "/gnuplot.log'";
+    if (std::system(cmd.c_str()) != 0) return "plot failed: " + base + ".gp (see " + dir + "/gnuplot.log)";
+    return "plot: " + base + ".svg";
+}
+
+}  // namespace hytm_bench
