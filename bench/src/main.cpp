@@ -40,7 +40,7 @@ int run_report(const options& o) {
     for (const auto& [impl, why] : r.unavailable) std::printf("unavailable: %s (%s)\n", impl.c_str(), why.c_str());
 
     if (std::string path = o.json_file(); !path.empty()) {
-        write_file(path, json::dump_pretty(report_json(o, r)) + "\n");
+        write_file(path, report_json(o, r).dump(2) + "\n");
         std::printf("json: %s\n", path.c_str());
     }
     if (std::string path = o.csv_file(); !path.empty()) {

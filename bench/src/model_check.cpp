@@ -33,24 +33,24 @@ struct htm_outcome {
     std::map<std::string, double> aborts;  // cause -> count
 };
 
-std::optional<htm_outcome> htm_of(const json::value& run) {
-    const json::value* stats = run.find("stats");
-    const json::value* paths = stats ? stats->find("paths") : nullptr;
-    const json::value* htm = paths ? paths->find("htm") : nullptr;
+std::optional<htm_outcome> htm_of(const json& run) {
+    const json* stats = member(run, "stats");
+    const json* paths = stats ? member(*stats, "paths") : nullptr;
+    const json* htm = paths ? member(*paths, "htm") : nullptr;
     if (htm == nullptr || !htm->is_object()) return std::nullopt;
     htm_outcome h;
-    h.commits = htm->number_or("commits", 0);
+    h.commits = number_or(*htm, "commits", 0);
     double aborts = 0;
-    if (const json::value* a = htm->find("aborts"); a && a->is_object()) {
-        for (const auto& [cause, n] : a->as_object()) {
+    if (const json* a = member(*htm, "aborts"); a && a->is_object()) {
+        for (const auto& [cause, n] : a->items()) {
             // RTM's "retry" bit is a hint beside a primary cause, not a cause of its own.
             if (cause == "retry" || !n.is_number()) continue;
             std::string c = cause == "debug" || cause == "nested" ? "other" : cause;
-            h.aborts[c] += n.as_number();
-            aborts += n.as_number();
+            h.aborts[c] += n.get<double>();
+            aborts += n.get<double>();
         }
     }
-    h.starts = htm->number_or("starts", h.commits + aborts);
+    h.starts = number_or(*htm, "starts", h.commits + aborts);
     return h;
 }
 
@@ -114,21 +114,21 @@ const char* const kind_one_set = "one_set";
 int capacity_child_main(const options& o) {
 #if HYTM_BENCH_HAVE_HYTM
     std::FILE* out = o.result_fd >= 0 ? fdopen(o.result_fd, "w") : stdout;
-    auto emit = [&](const json::value& v) {
-        std::string line = json::dump(v) + "\n";
+    auto emit = [&](const json& v) {
+        std::string line = v.dump() + "\n";
         std::fwrite(line.data(), 1, line.size(), out);
         std::fflush(out);
     };
-    json::value stats = json::parse(hytm_stats_json());
-    const json::value* machine = stats.find("machine");
-    const json::value* model = machine ? machine->find("model") : nullptr;
+    json stats = json::parse(hytm_stats_json());
+    const json* machine = member(stats, "machine");
+    const json* model = machine ? member(*machine, "model") : nullptr;
     if (model == nullptr) {
         std::fprintf(stderr, "hytm-bench: the capacity probe needs HYTM_HTM=emulate (no model in the statistics)\n");
         return 2;
     }
-    geometry g{static_cast<long>(model->number_or("l1_size", 0)), static_cast<int>(model->number_or("l1_ways", 0))};
+    geometry g{static_cast<long>(number_or(*model, "l1_size", 0)), static_cast<int>(number_or(*model, "l1_ways", 0))};
     if (g.size <= 0 || g.ways <= 0) throw std::runtime_error("the model reports no L1 geometry");
-    emit(json::object{{"event", "ready"}, {"l1_size", g.size}, {"l1_ways", g.ways}});
+    emit(json{{"event", "ready"}, {"l1_size", g.size}, {"l1_ways", g.ways}});
     // Each point at a site of its own, so that what the policy learnt at one size (a site that
     // overflows is tried in hardware less often) does not carry over to the next.
     static std::deque<std::string> site_names;
@@ -141,11 +141,11 @@ int capacity_child_main(const options& o) {
             site_names.push_back(std::string("capacity.") + kind + "." + std::to_string(n));
             hytm_reset_stats();
             hytm_write_lines(site_names.back().c_str(), buf, n, stride, trials);
-            json::value s = json::parse(hytm_stats_json());
+            json s = json::parse(hytm_stats_json());
             std::free(buf);
-            json::value run = json::object{{"stats", s}};
+            json run = json{{"stats", s}};
             std::optional<htm_outcome> h = htm_of(run);
-            emit(json::object{{"event", "capacity"}, {"kind", kind}, {"lines", n}, {"starts", h ? h->starts : 0.0}, {"commits", h ? h->commits : 0.0}});
+            emit(json{{"event", "capacity"}, {"kind", kind}, {"lines", n}, {"starts", h ? h->starts : 0.0}, {"commits", h ? h->commits : 0.0}});
         }
     }
     return 0;
@@ -176,28 +176,28 @@ int model_check_main(const options& o) {
     outcome r = run_all(w);
     for (const auto& [impl, why] : r.unavailable) std::printf("unavailable: %s (%s)\n", impl.c_str(), why.c_str());
 
-    auto find = [&](const std::string& label, const std::string& impl, int threads) -> const json::value* {
+    auto find = [&](const std::string& label, const std::string& impl, int threads) -> const json* {
         for (const auto& run : r.runs)
-            if (run.find("label")->as_string() == label && run.find("impl")->as_string() == impl &&
-                static_cast<int>(run.number_or("threads", 0)) == threads)
+            if (string_or_empty(run, "label") == label && string_or_empty(run, "impl") == impl &&
+                static_cast<int>(number_or(run, "threads", 0)) == threads)
                 return &run;
         return nullptr;
     };
     std::vector<std::string> labels;
     std::set<std::string> seen;
     for (const auto& run : r.runs)
-        if (seen.insert(run.find("label")->as_string()).second) labels.push_back(run.find("label")->as_string());
+        if (seen.insert(string_or_empty(run, "label")).second) labels.push_back(string_or_empty(run, "label"));
 
     std::printf("Hardware starts, and the %% of them that committed and that aborted by cause (cpu: real RTM; model: the\n"
                 "RTM model; diff: model - cpu, in points; -: not measured)\n\n");
-    json::array rows;
+    json rows = json::array();
     for (const auto& label : labels) {
         for (int t : thread_counts(r)) {
-            const json::value* cpu_run = find(label, "hytm-rtm", t);
-            const json::value* model_run = find(label, "hytm-emu", t);
+            const json* cpu_run = find(label, "hytm-rtm", t);
+            const json* model_run = find(label, "hytm-emu", t);
             if (cpu_run == nullptr && model_run == nullptr) continue;
-            std::optional<htm_outcome> c = cpu_run && !cpu_run->find("error") ? htm_of(*cpu_run) : std::nullopt;
-            std::optional<htm_outcome> m = model_run && !model_run->find("error") ? htm_of(*model_run) : std::nullopt;
+            std::optional<htm_outcome> c = cpu_run && !member(*cpu_run, "error") ? htm_of(*cpu_run) : std::nullopt;
+            std::optional<htm_outcome> m = model_run && !member(*model_run, "error") ? htm_of(*model_run) : std::nullopt;
             htm_outcome cz = c.value_or(htm_outcome{}), mz = m.value_or(htm_outcome{});
             std::printf("%s\n", (pad(label + " @ " + std::to_string(t) + " thr", 52, false) + pad("cpu", 12, true) + pad("model", 12, true) +
                                  pad("diff", 10, true)).c_str());
@@ -205,19 +205,19 @@ int model_check_main(const options& o) {
             std::printf("%s\n", (pad("  starts", 52, false) + pad(count(c), 12, true) + pad(count(m), 12, true) + pad("", 10, true)).c_str());
             std::printf("%s\n", (pad("  commit %", 52, false) + pad(pct(cz.commits, cz.starts), 12, true) + pad(pct(mz.commits, mz.starts), 12, true) +
                                  pad(diff_text(cz.commits, cz.starts, mz.commits, mz.starts), 10, true)).c_str());
-            json::object row{{"label", label}, {"threads", t}};
-            json::object cpu_j{{"starts", cz.starts}, {"commits", cz.commits}}, model_j{{"starts", mz.starts}, {"commits", mz.commits}};
+            json row{{"label", label}, {"threads", t}};
+            json cpu_j{{"starts", cz.starts}, {"commits", cz.commits}}, model_j{{"starts", mz.starts}, {"commits", mz.commits}};
             for (const char* cause : causes) {
                 double cn = cz.aborts[cause], mn = mz.aborts[cause];
                 std::printf("%s\n", (pad(std::string("  abort ") + cause + " %", 52, false) + pad(pct(cn, cz.starts), 12, true) +
                                      pad(pct(mn, mz.starts), 12, true) + pad(diff_text(cn, cz.starts, mn, mz.starts), 10, true)).c_str());
-                cpu_j.emplace_back(cause, cn);
-                model_j.emplace_back(cause, mn);
+                cpu_j[cause] = cn;
+                model_j[cause] = mn;
             }
             std::printf("\n");
-            row.emplace_back("cpu", c ? json::value(std::move(cpu_j)) : json::value());
-            row.emplace_back("model", m ? json::value(std::move(model_j)) : json::value());
-            rows.emplace_back(std::move(row));
+            row["cpu"] = c ? std::move(cpu_j) : json();
+            row["model"] = m ? std::move(model_j) : json();
+            rows.push_back(std::move(row));
         }
     }
 
@@ -233,12 +233,12 @@ int model_check_main(const options& o) {
         char* line = nullptr;
         std::size_t cap = 0;
         while (getline(&line, &cap, events) > 0) {
-            json::value ev = json::parse(line);
-            const std::string& kind = ev.find("event")->as_string();
+            json ev = json::parse(line);
+            const std::string& kind = string_or_empty(ev, "event");
             if (kind == "ready") {
-                model_g = {static_cast<long>(ev.number_or("l1_size", 0)), static_cast<int>(ev.number_or("l1_ways", 0))};
+                model_g = {static_cast<long>(number_or(ev, "l1_size", 0)), static_cast<int>(number_or(ev, "l1_ways", 0))};
             } else if (kind == "capacity") {
-                model_curve[ev.find("kind")->as_string()][static_cast<int>(ev.number_or("lines", 0))] = {ev.number_or("starts", 0), ev.number_or("commits", 0)};
+                model_curve[string_or_empty(ev, "kind")][static_cast<int>(number_or(ev, "lines", 0))] = {number_or(ev, "starts", 0), number_or(ev, "commits", 0)};
             }
         }
         std::free(line);
@@ -263,7 +263,7 @@ int model_check_main(const options& o) {
                 "transactions, L1 %ldK:%d, its protocol's own lines counted too)\n",
                 cpu_trials, cpu_g.size / 1024, cpu_g.ways, model_g.size / 1024, model_g.ways);
     if (!model_failure.empty()) std::printf("%s\n", model_failure.c_str());
-    json::object capacity;
+    json capacity = json::object();
     std::vector<std::string> plot_lines;
     for (const char* kind : {kind_consecutive, kind_one_set}) {
         bool one_set = std::string(kind) == kind_one_set;
@@ -273,7 +273,7 @@ int model_check_main(const options& o) {
         for (const auto& [n, v] : cpu_curve[kind]) sizes.insert(n);
         for (const auto& [n, v] : model_curve[kind]) sizes.insert(n);
         curve cc{"cpu (plain RTM)", {}}, mc{"model (HYTM_HTM=emulate)", {}};
-        json::array points;
+        json points = json::array();
         for (int n : sizes) {
             auto ci = cpu_curve[kind].find(n), mi = model_curve[kind].find(n);
             double cs = ci != cpu_curve[kind].end() ? ci->second.first : 0, ck = ci != cpu_curve[kind].end() ? ci->second.second : 0;
@@ -282,9 +282,9 @@ int model_check_main(const options& o) {
                                  pad(diff_text(ck, cs, mk, ms), 10, true)).c_str());
             if (cs > 0) cc.points.emplace_back(n, 100.0 * ck / cs);
             if (ms > 0) mc.points.emplace_back(n, 100.0 * mk / ms);
-            points.emplace_back(json::object{{"lines", n}, {"cpu_starts", cs}, {"cpu_commits", ck}, {"model_starts", ms}, {"model_commits", mk}});
+            points.push_back(json{{"lines", n}, {"cpu_starts", cs}, {"cpu_commits", ck}, {"model_starts", ms}, {"model_commits", mk}});
         }
-        capacity.emplace_back(kind, json::value(std::move(points)));
+        capacity[kind] = std::move(points);
         if (std::string dir = o.plots_directory(); !dir.empty()) {
             std::vector<curve> curves;
             if (!cc.points.empty()) curves.push_back(cc);
@@ -300,14 +300,14 @@ int model_check_main(const options& o) {
     if (std::string path = o.json_path ? *o.json_path : o.out_dir.empty() ? "" : o.out_dir + "/model-check.json"; !path.empty()) {
         std::string command;
         for (const auto& a : o.argv) command += (command.empty() ? "" : " ") + a;
-        json::value doc = json::object{{"tool", "hytm-bench --model-check"},
+        json doc = json{{"tool", "hytm-bench --model-check"},
                                        {"command", command},
                                        {"cpu", topo.cpu_model()},
                                        {"real_rtm", real},
-                                       {"workloads", json::value(std::move(rows))},
-                                       {"capacity", json::value(std::move(capacity))},
-                                       {"failures", json::value(json::array(r.failures.begin(), r.failures.end()))}};
-        write_file(path, json::dump_pretty(doc) + "\n");
+                                       {"workloads", json(std::move(rows))},
+                                       {"capacity", json(std::move(capacity))},
+                                       {"failures", r.failures}};
+        write_file(path, doc.dump(2) + "\n");
         std::printf("json: %s\n", path.c_str());
     }
     if (!r.failures.empty() || !model_failure.empty()) {

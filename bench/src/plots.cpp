@@ -40,7 +40,7 @@ std::string header(const std::string& svg, const std::string& title) {
            "set key outside right top\n";
 }
 
-std::string number(double v) { return std::isfinite(v) ? json::dump(json::value(v)) : "?"; }
+std::string number(double v) { return std::isfinite(v) ? number_text(v) : "?"; }
 
 struct series {
     std::vector<std::string> labels;  // in run order
@@ -52,18 +52,18 @@ series collect(const outcome& r) {
     series s;
     std::map<std::string, int> most;
     for (const auto& run : r.runs) {
-        const std::string& label = run.find("label")->as_string();
+        const std::string& label = string_or_empty(run, "label");
         if (!s.rate.count(label)) s.labels.push_back(label);
-        int t = static_cast<int>(run.number_or("threads", 0));
-        s.rate[label][run.find("impl")->as_string()][t] = run.find("error") ? NAN : run.number_or("throughput", NAN);
+        int t = static_cast<int>(number_or(run, "threads", 0));
+        s.rate[label][string_or_empty(run, "impl")][t] = member(run, "error") ? NAN : number_or(run, "throughput", NAN);
         most[label] = std::max(most[label], t);
     }
     for (const auto& run : r.runs) {
-        const std::string& label = run.find("label")->as_string();
-        const json::value* stats = run.find("stats");
-        if (static_cast<int>(run.number_or("threads", 0)) != most[label] || stats == nullptr || stats->is_null()) continue;
+        const std::string& label = string_or_empty(run, "label");
+        const json* stats = member(run, "stats");
+        if (static_cast<int>(number_or(run, "threads", 0)) != most[label] || stats == nullptr || stats->is_null()) continue;
         for (const auto& [path, summary] : summarize_stats(*stats))
-            if (summary.commits > 0 || summary.total_aborts() > 0) s.aborts[label].emplace_back(run.find("impl")->as_string() + ":" + path, summary);
+            if (summary.commits > 0 || summary.total_aborts() > 0) s.aborts[label].emplace_back(string_or_empty(run, "impl") + ":" + path, summary);
     }
     return s;
 }
