@@ -36,18 +36,36 @@ const std::vector<impl_info>& implementations() {
     static const std::vector<impl_info> list = [] {
         std::vector<impl_info> v;
         auto add = [&](std::string name, std::string description, run_factory f, std::string why_missing = {}) -> impl_info& {
-            v.push_back({std::move(name), std::move(description), f, std::move(why_missing), {}, false, false, {}});
+            v.push_back({std::move(name), std::move(description), f, std::move(why_missing), {}, false, false, {}, false});
             return v.back();
         };
         add("seq", "sequential, uninstrumented, one thread (the limit)", &make_seq_run).single_thread = true;
         add("mutex", "one global std::mutex", &make_mutex_run);
 #if HYTM_BENCH_HAVE_TBB
         add("tbb-spin", "one global tbb::spin_mutex", &make_tbb_spin_run);
-        add("tbb-spec", "one global tbb::speculative_spin_mutex (RTM lock elision where TSX exists)", &make_tbb_spec_run);
+        add("tbb-spec", "one global tbb::speculative_spin_mutex, built with -mrtm (RTM lock elision where TSX exists)", &make_tbb_spec_run)
+            .elides = true;
 #else
         add("tbb-spin", "one global tbb::spin_mutex", nullptr, "built without oneTBB");
         add("tbb-spec", "one global tbb::speculative_spin_mutex", nullptr, "built without oneTBB");
 #endif
+#if HYTM_BENCH_HAVE_RTM_ELIDE
+        add("rtm-elide", "a test-and-test-and-set lock elided by hand with RTM (the lock where CPUID shows no RTM)", &make_rtm_elide_run)
+            .elides = true;
+#else
+        add("rtm-elide", "a test-and-test-and-set lock elided by hand with RTM", nullptr, "not an x86-64 build");
+#endif
+        // libitm's own choice of method: serialirr on one thread, ml_wt with more, and its HTM
+        // fast path where RTM works. That path calls malloc/free through the PLT, so this child
+        // alone runs with LD_BIND_NOW=1 (lazy binding would abort its first transactions).
+        {
+            const char* description = "GCC libitm, __transaction_atomic, libitm's default method (HTM where RTM works); LD_BIND_NOW=1";
+#if HYTM_BENCH_HAVE_ITM
+            add("itm-default", description, &make_itm_run).env = {{"LD_BIND_NOW", "1"}};
+#else
+            add("itm-default", description, nullptr, "built without libitm (not GCC, or a sanitizer build)");
+#endif
+        }
         for (const char* method : {"ml_wt", "gl_wt", "serialirr"}) {
             std::string name = std::string("itm-") + (std::string(method) == "serialirr" ? "serial" : method);
             std::string description = std::string("GCC libitm, __transaction_atomic, ITM_DEFAULT_METHOD=") + method;
@@ -86,6 +104,20 @@ const std::vector<impl_info>& implementations() {
     return list;
 }
 
+const std::vector<impl_info>& model_check_implementations() {
+    static const std::vector<impl_info> list = [] {
+        std::vector<impl_info> v;
+#if HYTM_BENCH_HAVE_HYTM
+        v.push_back({"hytm-rtm", "hytm, hardware path on real RTM (HYTM_HTM=force)", &make_hytm_run, {}, {{"HYTM_HTM", "force"}}, false, true, {}, false});
+#else
+        v.push_back({"hytm-rtm", "hytm, hardware path on real RTM (HYTM_HTM=force)", nullptr, "built without the hytm engine", {{"HYTM_HTM", "force"}},
+                     false, true, {}, false});
+#endif
+        return v;
+    }();
+    return list;
+}
+
 const workload_info* find_workload(const std::string& name) {
     for (const auto& w : workloads())
         if (w.name == name) return &w;
@@ -95,11 +127,15 @@ const workload_info* find_workload(const std::string& name) {
 const impl_info* find_impl(const std::string& name) {
     for (const auto& i : implementations())
         if (i.name == name) return &i;
+    for (const auto& i : model_check_implementations())
+        if (i.name == name) return &i;
     return nullptr;
 }
 
 const std::vector<std::string>& path_variables() {
-    static const std::vector<std::string> v = {"HYTM_HTM", "HYTM_STM", "ITM_DEFAULT_METHOD"};
+    // LD_BIND_NOW: a user's setting must not reach hytm's children (their figures are taken with
+    // lazy binding, as a program runs by default); itm-default sets it for itself.
+    static const std::vector<std::string> v = {"HYTM_HTM", "HYTM_STM", "ITM_DEFAULT_METHOD", "LD_BIND_NOW"};
     return v;
 }
 

@@ -32,16 +32,21 @@ struct impl_info {
     bool single_thread = false;  // seq: runs at one thread only, whatever --threads says
     bool hytm = false;           // has hytm statistics
     std::string only_workload;   // non-empty: implements this workload alone (tbb-chm)
+    bool elides = false;         // a lock-elision peer: counts its sections run in hardware (rtm.hpp)
 
     bool runs(const std::string& workload) const { return only_workload.empty() || only_workload == workload; }
 };
 
 const std::vector<workload_info>& workloads();
 const std::vector<impl_info>& implementations();
+// Configurations only --model-check runs (not in --list or "all"): hytm-rtm, hytm on real RTM
+// (HYTM_HTM=force), which it starts only where RTM commits.
+const std::vector<impl_info>& model_check_implementations();
 const workload_info* find_workload(const std::string& name);
-const impl_info* find_impl(const std::string& name);
+const impl_info* find_impl(const std::string& name);  // in both lists
 
-// Variables that select a TM path; cleared in every child before its own are set.
+// Variables that select a TM path (and LD_BIND_NOW, which only itm-default sets); cleared in every
+// child before its own are set.
 const std::vector<std::string>& path_variables();
 
 }  // namespace hytm_bench

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "catalog.hpp"
+#include "model_check.hpp"
 #include "options.hpp"
 #include "parent.hpp"
 #include "plots.hpp"
@@ -39,7 +40,7 @@ int run_report(const options& o) {
     for (const auto& [impl, why] : r.unavailable) std::printf("unavailable: %s (%s)\n", impl.c_str(), why.c_str());
 
     if (std::string path = o.json_file(); !path.empty()) {
-        write_file(path, json::dump_pretty(report_json(o, r)) + "\n");
+        write_file(path, report_json(o, r).dump(2) + "\n");
         std::printf("json: %s\n", path.c_str());
     }
     if (std::string path = o.csv_file(); !path.empty()) {
@@ -77,7 +78,9 @@ int main(int argc, char** argv) {
             print_list();
             return 0;
         }
+        if (!o.child_impl.empty() && o.capacity_probe) return capacity_child_main(o);
         if (!o.child_impl.empty()) return child_main(o);
+        if (o.model_check) return model_check_main(o);
         return run_report(o);
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "hytm-bench: %s\n", e.what());

@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -64,64 +66,93 @@ std::string options::plots_directory() const { return plots_dir ? *plots_dir : o
 options parse_options(int argc, char** argv) {
     options o;
     o.argv.assign(argv, argv + argc);
-    std::string workload_arg = "all", impl_arg = "all";
-    for (int i = 1; i < argc; ++i) {
-        std::string flag = argv[i];
-        std::optional<std::string> inline_value;
-        // Both "--flag value" and "--flag=value".
-        if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-            inline_value = flag.substr(eq + 1);
-            flag = flag.substr(0, eq);
-        }
-        auto arg = [&]() -> std::string {
-            if (inline_value) return *inline_value;
-            if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
-            return argv[++i];
-        };
-        if (flag == "--help" || flag == "-h") o.help = true;
-        else if (flag == "--list") o.list = true;
-        else if (flag == "--workloads" || flag == "-w") workload_arg = arg();
-        else if (flag == "--impls" || flag == "-i") impl_arg = arg();
-        else if (flag == "--threads" || flag == "-t") {
-            for (const auto& t : split(arg(), ',')) {
-                long n = to_long(flag, t);
-                if (n < 1 || n > 1024) throw std::invalid_argument(flag + ": thread counts run from 1 to 1024");
-                o.threads.push_back(static_cast<int>(n));
-            }
-        } else if (flag == "--duration" || flag == "-d") {
-            std::string s = arg();
-            char* end = nullptr;
-            o.duration = std::strtod(s.c_str(), &end);
-            if (*end != '\0' || !(o.duration > 0)) throw std::invalid_argument(flag + ": '" + s + "' is not a positive number of seconds");
-        } else if (flag == "--update" || flag == "-u") {
-            for (const auto& u : split(arg(), ',')) {
-                long pct = to_long(flag, u);
-                if (pct < 0 || pct > 100) throw std::invalid_argument(flag + ": an update rate is a percentage");
-                o.updates.push_back(pct);
-            }
-        } else if (flag == "--size" || flag == "-s") {
-            o.size = to_long(flag, arg());
-            if (*o.size < 1) throw std::invalid_argument(flag + ": sizes are positive");
-        } else if (flag == "--param") {
-            std::string kv = arg();
-            auto eq = kv.find('=');
-            if (eq == std::string::npos) throw std::invalid_argument(flag + ": expected key=value");
-            o.overrides[kv.substr(0, eq)] = to_long(flag, kv.substr(eq + 1));
-        } else if (flag == "--out") o.out_dir = arg();
-        else if (flag == "--json") o.json_path = arg();
-        else if (flag == "--csv") o.csv_path = arg();
-        else if (flag == "--plots") o.plots_dir = arg();
-        else if (flag == "--no-pin") o.pin = false;
-        else if (flag == "--callgrind") o.callgrind = true;
-        else if (flag == "--callgrind-ops") {
-            long n = to_long(flag, arg());
-            if (n < 1) throw std::invalid_argument(flag + ": a positive count");
-            o.callgrind_ops = static_cast<std::uint64_t>(n);
-        } else if (flag == "--child") o.child_impl = arg();
-        else if (flag == "--result-fd") o.result_fd = static_cast<int>(to_long(flag, arg()));
-        else if (flag == "--counted") o.counted = true;
-        else throw std::invalid_argument("unknown option '" + flag + "' (see --help)");
+
+    // CLI11 reads the command line ("--flag value" and "--flag=value", short flags); the values'
+    // rules and messages stay here. Its own help is off: --help prints usage() below.
+    CLI::App app{"hytm-bench"};
+    app.set_help_flag();
+    app.allow_extras();
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    std::string workload_arg = "all", impl_arg = "all", duration_arg, size_arg, ops_arg, fd_arg;
+    std::vector<std::string> thread_args, update_args, param_args;
+    std::string out_dir, json_path, csv_path, plots_dir;
+    app.add_flag("-h,--help", o.help);
+    app.add_flag("--list", o.list);
+    app.add_option("-w,--workloads", workload_arg);
+    app.add_option("-i,--impls", impl_arg);
+    // Repeatable, as comma lists: every occurrence counts.
+    app.add_option("-t,--threads", thread_args)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("-d,--duration", duration_arg);
+    app.add_option("-u,--update", update_args)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("-s,--size", size_arg);
+    app.add_option("--param", param_args)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    CLI::Option* out_opt = app.add_option("--out", out_dir);
+    CLI::Option* json_opt = app.add_option("--json", json_path);
+    CLI::Option* csv_opt = app.add_option("--csv", csv_path);
+    CLI::Option* plots_opt = app.add_option("--plots", plots_dir);
+    bool no_pin = false;
+    app.add_flag("--no-pin", no_pin);
+    app.add_flag("--callgrind", o.callgrind);
+    app.add_option("--callgrind-ops", ops_arg);
+    app.add_flag("--model-check", o.model_check);
+    // Internal: how the parent re-executes itself for one implementation (not in --help).
+    app.add_option("--child", o.child_impl)->group("");
+    app.add_option("--result-fd", fd_arg)->group("");
+    app.add_flag("--counted", o.counted)->group("");
+    app.add_flag("--capacity-probe", o.capacity_probe)->group("");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ArgumentMismatch& e) {
+        // A flag without its value, the one error left to CLI11 here; CLI11 names the flag first.
+        std::string what = e.what();
+        auto colon = what.find(':');
+        throw std::invalid_argument(colon != std::string::npos && what.rfind("-", 0) == 0 ? what.substr(0, colon) + " needs a value" : what);
+    } catch (const CLI::ParseError& e) {
+        throw std::invalid_argument(e.what());
     }
+    if (!app.remaining().empty()) throw std::invalid_argument("unknown option '" + app.remaining().front() + "' (see --help)");
+
+    for (const auto& arg : thread_args) {
+        for (const auto& t : split(arg, ',')) {
+            long n = to_long("--threads", t);
+            if (n < 1 || n > 1024) throw std::invalid_argument("--threads: thread counts run from 1 to 1024");
+            o.threads.push_back(static_cast<int>(n));
+        }
+    }
+    if (app.count("--duration")) {
+        char* end = nullptr;
+        o.duration = std::strtod(duration_arg.c_str(), &end);
+        if (duration_arg.empty() || *end != '\0' || !(o.duration > 0))
+            throw std::invalid_argument("--duration: '" + duration_arg + "' is not a positive number of seconds");
+    }
+    for (const auto& arg : update_args) {
+        for (const auto& u : split(arg, ',')) {
+            long pct = to_long("--update", u);
+            if (pct < 0 || pct > 100) throw std::invalid_argument("--update: an update rate is a percentage");
+            o.updates.push_back(pct);
+        }
+    }
+    if (app.count("--size")) {
+        o.size = to_long("--size", size_arg);
+        if (*o.size < 1) throw std::invalid_argument("--size: sizes are positive");
+    }
+    for (const auto& kv : param_args) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos) throw std::invalid_argument("--param: expected key=value");
+        o.overrides[kv.substr(0, eq)] = to_long("--param", kv.substr(eq + 1));
+    }
+    if (out_opt->count()) o.out_dir = out_dir;
+    if (json_opt->count()) o.json_path = json_path;
+    if (csv_opt->count()) o.csv_path = csv_path;
+    if (plots_opt->count()) o.plots_dir = plots_dir;
+    o.pin = !no_pin;
+    if (app.count("--callgrind-ops")) {
+        long n = to_long("--callgrind-ops", ops_arg);
+        if (n < 1) throw std::invalid_argument("--callgrind-ops: a positive count");
+        o.callgrind_ops = static_cast<std::uint64_t>(n);
+    }
+    if (app.count("--result-fd")) o.result_fd = static_cast<int>(to_long("--result-fd", fd_arg));
+
     o.workloads = select("--workloads", workload_arg, workloads());
     o.impls = select("--impls", impl_arg, implementations());
     if (o.threads.empty()) o.threads = default_threads();
@@ -182,6 +213,11 @@ CPUs threads, prints a table, and writes hytm-bench-out/{results.json,results.cs
       --callgrind       instead of timing: instructions per operation on one thread, under
                         valgrind --tool=callgrind, and the ratio to seq (several minutes)
       --callgrind-ops N the operations those counts are taken over (default 4000; maze 1/60 of it)
+      --model-check     hold the RTM model against the CPU: each selected workload on hytm's hardware
+                        path on real RTM and on the model (HYTM_HTM=emulate), the share of hardware
+                        starts that commit and that abort by cause side by side, and the capacity
+                        curve of each (plots: DIR/plots/model-check-*.svg); where RTM does not
+                        commit, the model alone
       --list            print the workloads, their parameters and the implementations
   -h, --help            this text
 

@@ -24,11 +24,13 @@ struct options {
     bool list = false;
     bool help = false;
     bool callgrind = false;
+    bool model_check = false;     // --model-check: the RTM model against the CPU (model_check.hpp)
     std::uint64_t callgrind_ops = 4000;
 
     // Internal: set by the parent when it re-executes itself for one implementation.
     std::string child_impl;
     int result_fd = -1;
+    bool capacity_probe = false;  // the model's capacity probe (model_check.hpp)
     bool counted = false;  // count runs of callgrind_ops and 2 x callgrind_ops operations for callgrind
 
     std::vector<std::string> argv;  // as given, for re-execution and the report

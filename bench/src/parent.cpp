@@ -27,16 +27,16 @@ class progress {
         current_ = what;
         if (tty_) draw();
     }
-    void done(const json::value& run) {
+    void done(const json& run) {
         ++done_;
         if (tty_) {
             draw();
             return;
         }
         // Under valgrind the rate means nothing; the instruction counts come when the child ends.
-        std::string figure = run.find("error")         ? "FAILED"
-                             : run.find("counted_ops") ? "counted"
-                                                       : format_rate(run.number_or("throughput", 0)) + " ops/s";
+        std::string figure = member(run, "error")         ? "FAILED"
+                             : member(run, "counted_ops") ? "counted"
+                                                       : format_rate(number_or(run, "throughput", 0)) + " ops/s";
         std::fprintf(stderr, "[%d/%d] %s: %s\n", done_, total_, current_.c_str(), figure.c_str());
     }
     void skip(int runs) { total_ -= runs; }
@@ -155,24 +155,24 @@ outcome run_all(const options& o) {
         char* line = nullptr;
         std::size_t cap = 0;
         while (getline(&line, &cap, events) > 0) {
-            json::value ev;
+            json ev;
             try {
                 ev = json::parse(line);
-            } catch (const json::parse_error& e) {
+            } catch (const json::exception& e) {
                 result.failures.push_back(impl->name + ": unreadable event from the child (" + e.what() + ")");
                 continue;
             }
-            const std::string& kind = ev.find("event")->as_string();
+            const std::string& kind = string_or_empty(ev, "event");
             if (kind == "ready") {
                 ready = true;
             } else if (kind == "begin") {
-                current = ev.find("label")->as_string() + " · " + impl->name + " · " + std::to_string(static_cast<int>(ev.number_or("threads", 0))) + " thr";
+                current = string_or_empty(ev, "label") + " · " + impl->name + " · " + std::to_string(static_cast<int>(number_or(ev, "threads", 0))) + " thr";
                 bar.begin(current);
             } else if (kind == "run") {
-                ev.as_object().erase(ev.as_object().begin());  // the "event" member
-                if (const json::value* e = ev.find("error"))
-                    result.failures.push_back(impl->name + " on " + ev.find("label")->as_string() + " with " +
-                                              std::to_string(static_cast<int>(ev.number_or("threads", 0))) + " threads: " + e->as_string());
+                ev.erase("event");
+                if (const json* e = member(ev, "error"))
+                    result.failures.push_back(impl->name + " on " + string_or_empty(ev, "label") + " with " +
+                                              std::to_string(static_cast<int>(number_or(ev, "threads", 0))) + " threads: " + e->get<std::string>());
                 ++runs_seen;
                 result.runs.push_back(std::move(ev));
                 bar.done(result.runs.back());
@@ -197,24 +197,24 @@ outcome run_all(const options& o) {
         if (o.callgrind) {
             std::map<std::string, double> counts = read_callgrind_dumps(callgrind_dir, impl->name);
             for (std::size_t i = result.runs.size() - static_cast<std::size_t>(runs_seen); i < result.runs.size(); ++i) {
-                json::value& run = result.runs[i];
-                std::string name = callgrind_name(impl->name, run.find("label")->as_string());
+                json& run = result.runs[i];
+                std::string name = callgrind_name(impl->name, string_or_empty(run, "label"));
                 auto one = counts.find(name + "|1"), two = counts.find(name + "|2");
-                const json::value* ops = run.find("counted_ops");
+                const json* ops = member(run, "counted_ops");
                 if (one == counts.end() || two == counts.end() || ops == nullptr) {
-                    result.failures.push_back(impl->name + ": no callgrind count for " + run.find("label")->as_string());
+                    result.failures.push_back(impl->name + ": no callgrind count for " + string_or_empty(run, "label"));
                     continue;
                 }
                 // See child_main: the second run did n more operations than the first.
-                double extra_ops = ops->as_array()[1].as_number() - ops->as_array()[0].as_number();
+                double extra_ops = (*ops)[1].get<double>() - (*ops)[0].get<double>();
                 double instructions = two->second - one->second;
                 if (extra_ops <= 0) {
-                    result.failures.push_back(impl->name + " on " + run.find("label")->as_string() +
+                    result.failures.push_back(impl->name + " on " + string_or_empty(run, "label") +
                                               ": both counted runs ended after the same round; raise --callgrind-ops");
                     continue;
                 }
-                run.set("instructions", instructions);
-                run.set("instructions_per_op", instructions / extra_ops);
+                run["instructions"] = instructions;
+                run["instructions_per_op"] = instructions / extra_ops;
             }
         }
     }

@@ -12,7 +12,7 @@
 namespace hytm_bench {
 
 struct outcome {
-    std::vector<json::value> runs;                                  // run objects, in plan order
+    std::vector<json> runs;                                  // run objects, in plan order
     std::vector<std::pair<std::string, std::string>> unavailable;  // implementation, why
     std::vector<std::string> failures;                              // wrong results and crashes
     double wall_seconds = 0;

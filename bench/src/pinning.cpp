@@ -26,6 +26,10 @@ cpu_pinning::cpu_pinning() {
         }
         if (!any) break;
     }
+    if (hwloc_obj_t l1 = hwloc_get_obj_by_type(topology_, HWLOC_OBJ_L1CACHE, 0); l1 != nullptr && l1->attr != nullptr) {
+        l1d_size_ = static_cast<long>(l1->attr->cache.size);
+        l1d_ways_ = l1->attr->cache.associativity > 0 ? l1->attr->cache.associativity : 0;
+    }
     if (hwloc_obj_t package = hwloc_get_obj_by_type(topology_, HWLOC_OBJ_PACKAGE, 0)) {
         if (const char* m = hwloc_obj_get_info_by_name(package, "CPUModel")) model_ = m;
     }

@@ -22,12 +22,17 @@ class cpu_pinning {
     int cores() const { return cores_; }
     int pus() const { return static_cast<int>(order_.size()); }
     std::string cpu_model() const { return model_; }
+    // The L1 data cache of the first PU: size in bytes and ways; 0 where hwloc does not know.
+    long l1d_size() const { return l1d_size_; }
+    int l1d_ways() const { return l1d_ways_; }
 
   private:
     hwloc_topology* topology_ = nullptr;
     std::vector<unsigned> order_;  // OS indexes of PUs, in pinning order
     int cores_ = 0;
     std::string model_;
+    long l1d_size_ = 0;
+    int l1d_ways_ = 0;
 };
 
 }  // namespace hytm_bench

@@ -40,7 +40,7 @@ std::string header(const std::string& svg, const std::string& title) {
            "set key outside right top\n";
 }
 
-std::string number(double v) { return std::isfinite(v) ? json::dump(json::value(v)) : "?"; }
+std::string number(double v) { return std::isfinite(v) ? number_text(v) : "?"; }
 
 struct series {
     std::vector<std::string> labels;  // in run order
@@ -52,18 +52,18 @@ series collect(const outcome& r) {
     series s;
     std::map<std::string, int> most;
     for (const auto& run : r.runs) {
-        const std::string& label = run.find("label")->as_string();
+        const std::string& label = string_or_empty(run, "label");
         if (!s.rate.count(label)) s.labels.push_back(label);
-        int t = static_cast<int>(run.number_or("threads", 0));
-        s.rate[label][run.find("impl")->as_string()][t] = run.find("error") ? NAN : run.number_or("throughput", NAN);
+        int t = static_cast<int>(number_or(run, "threads", 0));
+        s.rate[label][string_or_empty(run, "impl")][t] = member(run, "error") ? NAN : number_or(run, "throughput", NAN);
         most[label] = std::max(most[label], t);
     }
     for (const auto& run : r.runs) {
-        const std::string& label = run.find("label")->as_string();
-        const json::value* stats = run.find("stats");
-        if (static_cast<int>(run.number_or("threads", 0)) != most[label] || stats == nullptr || stats->is_null()) continue;
+        const std::string& label = string_or_empty(run, "label");
+        const json* stats = member(run, "stats");
+        if (static_cast<int>(number_or(run, "threads", 0)) != most[label] || stats == nullptr || stats->is_null()) continue;
         for (const auto& [path, summary] : summarize_stats(*stats))
-            if (summary.commits > 0 || summary.total_aborts() > 0) s.aborts[label].emplace_back(run.find("impl")->as_string() + ":" + path, summary);
+            if (summary.commits > 0 || summary.total_aborts() > 0) s.aborts[label].emplace_back(string_or_empty(run, "impl") + ":" + path, summary);
     }
     return s;
 }
@@ -158,6 +158,37 @@ std::string draw_plots(const std::string& dir, const options& o, const outcome& 
     std::string msg = "plots: " + std::to_string(scripts.size() - static_cast<std::size_t>(failed)) + " SVG files in " + dir;
     if (failed) msg += " (" + std::to_string(failed) + " failed; see " + dir + "/gnuplot.log)";
     return msg;
+}
+
+}  // namespace hytm_bench
+
+namespace hytm_bench {
+
+std::string line_plot(const std::string& dir, const std::string& name, const std::string& title, const std::string& xlabel,
+                      const std::string& ylabel, const std::vector<curve>& curves) {
+    if (!in_path("gnuplot")) return "plot skipped: gnuplot is not installed (Debian: apt-get install gnuplot-nox)";
+    std::string base = dir + "/" + name;
+    // One block per curve, separated by two blank lines: gnuplot's "index".
+    std::string data;
+    for (const auto& c : curves) {
+        data += "# " + c.title + "\n";
+        for (const auto& [x, y] : c.points) data += number(x) + " " + number(y) + "\n";
+        data += "\n\n";
+    }
+    write_file(base + ".dat", data);
+    std::string script = header(base + ".svg", title) +
+                         "set datafile missing '?'\n"
+                         "set xlabel " + gp_string(xlabel) + "\nset ylabel " + gp_string(ylabel) + "\n"
+                         "set grid\nset yrange [-2:102]\nplot";
+    for (std::size_t i = 0; i < curves.size(); ++i) {
+        script += std::string(i ? "," : "") + " \\\n  " + gp_string(base + ".dat") + " index " + std::to_string(i) +
+                  " using 1:2 with linespoints lc rgb '" + palette[i % std::size(palette)] + "' lw 2 pt 7 title " + gp_string(curves[i].title);
+    }
+    script += "\n";
+    write_file(base + ".gp", script);
+    std::string cmd = "gnuplot '" + base + ".gp' 2>>'" + dir + "/gnuplot.log'";
+    if (std::system(cmd.c_str()) != 0) return "plot failed: " + base + ".gp (see " + dir + "/gnuplot.log)";
+    return "plot: " + base + ".svg";
 }
 
 }  // namespace hytm_bench

@@ -23,10 +23,10 @@ std::string printf_string(const char* fmt, double v) {
     return buf;
 }
 
-const json::value* find_run(const outcome& r, const std::string& label, const std::string& impl, int threads) {
+const json* find_run(const outcome& r, const std::string& label, const std::string& impl, int threads) {
     for (const auto& run : r.runs) {
-        if (run.find("label")->as_string() == label && run.find("impl")->as_string() == impl &&
-            static_cast<int>(run.number_or("threads", 0)) == threads)
+        if (string_or_empty(run, "label") == label && string_or_empty(run, "impl") == impl &&
+            static_cast<int>(number_or(run, "threads", 0)) == threads)
             return &run;
     }
     return nullptr;
@@ -37,11 +37,11 @@ std::vector<std::string> labels_of(const outcome& r) {
     std::vector<std::string> labels;
     std::set<std::string> seen;
     for (const auto& run : r.runs)
-        if (seen.insert(run.find("label")->as_string()).second) labels.push_back(run.find("label")->as_string());
+        if (seen.insert(string_or_empty(run, "label")).second) labels.push_back(string_or_empty(run, "label"));
     return labels;
 }
 
-double throughput(const json::value* run) { return run == nullptr || run->find("error") ? NAN : run->number_or("throughput", NAN); }
+double throughput(const json* run) { return run == nullptr || member(*run, "error") ? NAN : number_or(*run, "throughput", NAN); }
 
 std::string pad(std::string s, std::size_t width, bool right) {
     if (s.size() >= width) return s;
@@ -54,7 +54,7 @@ std::string ratio_text(double num, double den) {
 }
 
 // Aborts per commit over all paths of one hytm run, or NaN when it has no statistics.
-double aborts_per_commit(const json::value* run) {
+double aborts_per_commit(const json* run) {
     std::optional<tx_totals> t = run ? hytm_totals(*run) : std::nullopt;
     return t && t->commits > 0 ? t->aborts / t->commits : NAN;
 }
@@ -79,6 +79,63 @@ std::string csv_field(const std::string& s) {
     return out + "\"";
 }
 
+
+// The fastest implementation at `threads` on `label` that is neither seq nor hytm: what a user
+// would pick instead of hytm.
+std::pair<std::string, double> best_peer(const options& o, const outcome& r, const std::string& label, int threads) {
+    std::pair<std::string, double> best{"", NAN};
+    for (const auto& impl : o.impls) {
+        const impl_info* info = find_impl(impl);
+        if (info == nullptr || info->hytm || info->single_thread) continue;
+        double v = throughput(find_run(r, label, impl, threads));
+        if (v > 0 && !(v <= best.second)) best = {impl, v};
+    }
+    return best;
+}
+
+// The share of a lock-elision peer's critical sections that ran as hardware transactions, per
+// workload and thread count; and what the reader must know to read the peers' figures.
+void print_elision(const outcome& r, const std::vector<int>& threads, std::size_t width) {
+    std::vector<std::string> elided;
+    bool cpu_rtm = false, itm_default = false;
+    std::set<std::string> seen;
+    for (const auto& run : r.runs) {
+        const std::string& impl = string_or_empty(run, "impl");
+        itm_default |= impl == "itm-default";
+        const json* e = member(run, "elision");
+        if (e == nullptr) continue;
+        if (const json* c = member(*e, "cpu_rtm"); c && c->is_boolean()) cpu_rtm |= c->get<bool>();
+        if (seen.insert(impl).second) elided.push_back(impl);
+    }
+    if (!elided.empty()) {
+        std::printf("Lock elision: %% of critical sections that ran as a hardware transaction (tbb-spec: _xtest() inside the\n"
+                    "section; rtm-elide: committed by xend); the rest took the lock.\n");
+        std::string head = pad("workload", width, false);
+        for (const auto& impl : elided)
+            for (int t : threads) head += pad(impl + "@" + std::to_string(t), 14, true);
+        std::printf("%s\n", head.c_str());
+        for (const auto& label : labels_of(r)) {
+            std::string row = pad(label, width, false);
+            for (const auto& impl : elided) {
+                for (int t : threads) {
+                    const json* run = find_run(r, label, impl, t);
+                    const json* e = run ? member(*run, "elision") : nullptr;
+                    double sections = e ? number_or(*e, "sections", 0) : 0;
+                    row += pad(sections > 0 ? printf_string("%.1f %%", 100.0 * number_or(*e, "hardware", 0) / sections) : "-", 14, true);
+                }
+            }
+            std::printf("%s\n", row.c_str());
+        }
+        if (!cpu_rtm)
+            std::printf("This CPU shows no RTM (CPUID.7.0:EBX[11] clear, or RTM_ALWAYS_ABORT): tbb-spec and rtm-elide took their lock\n"
+                        "for every critical section.\n");
+        std::printf("\n");
+    }
+    if (itm_default)
+        std::printf("itm-default ran with LD_BIND_NOW=1 (libitm's hardware path calls malloc/free through the PLT, and a lazily\n"
+                    "bound first call aborts it); every other implementation, hytm's included, ran without it.\n\n");
+}
+
 }  // namespace
 
 std::string format_rate(double v) {
@@ -91,12 +148,12 @@ std::string format_rate(double v) {
 
 std::vector<int> thread_counts(const outcome& r) {
     std::set<int> t;
-    for (const auto& run : r.runs) t.insert(static_cast<int>(run.number_or("threads", 0)));
+    for (const auto& run : r.runs) t.insert(static_cast<int>(number_or(run, "threads", 0)));
     return {t.begin(), t.end()};
 }
 
-std::optional<tx_totals> hytm_totals(const json::value& run) {
-    const json::value* stats = run.find("stats");
+std::optional<tx_totals> hytm_totals(const json& run) {
+    const json* stats = member(run, "stats");
     if (stats == nullptr || stats->is_null()) return std::nullopt;
     tx_totals t;
     for (const auto& [path, s] : summarize_stats(*stats)) {
@@ -112,20 +169,20 @@ double path_summary::total_aborts() const {
     return t;
 }
 
-std::map<std::string, path_summary> summarize_stats(const json::value& stats) {
+std::map<std::string, path_summary> summarize_stats(const json& stats) {
     std::map<std::string, path_summary> out;
-    const json::value* paths = stats.find("paths");
+    const json* paths = member(stats, "paths");
     if (paths == nullptr || !paths->is_object()) return out;
-    for (const auto& [name, p] : paths->as_object()) {
+    for (const auto& [name, p] : paths->items()) {
         path_summary s;
-        s.commits = p.number_or("commits", 0);
-        if (const json::value* a = p.find("aborts")) {
+        s.commits = number_or(p, "commits", 0);
+        if (const json* a = member(p, "aborts")) {
             if (a->is_number()) {
-                if (a->as_number() > 0) s.aborts["all"] = a->as_number();
+                if (a->get<double>() > 0) s.aborts["all"] = a->get<double>();
             } else if (a->is_object()) {
                 // RTM's "retry" bit is a hint that accompanies a primary cause, not a cause of its own.
-                for (const auto& [cause, n] : a->as_object())
-                    if (cause != "retry" && n.is_number() && n.as_number() > 0) s.aborts[cause] = n.as_number();
+                for (const auto& [cause, n] : a->items())
+                    if (cause != "retry" && n.is_number() && n.get<double>() > 0) s.aborts[cause] = n.get<double>();
             }
         }
         out[name] = s;
@@ -155,9 +212,9 @@ void print_tables(const options& o, const outcome& r) {
             bool any = false;
             std::string row = "  " + pad(impl, width - 2, false);
             for (int t : threads) {
-                const json::value* run = find_run(r, label, impl, t);
+                const json* run = find_run(r, label, impl, t);
                 any |= run != nullptr;
-                row += pad(run == nullptr ? "" : run->find("error") ? "FAILED" : format_rate(throughput(run)), 10, true);
+                row += pad(run == nullptr ? "" : member(*run, "error") ? "FAILED" : format_rate(throughput(run)), 10, true);
             }
             if (!any) continue;
             double apc = aborts_per_commit(find_run(r, label, impl, most));
@@ -167,21 +224,32 @@ void print_tables(const options& o, const outcome& r) {
         std::printf("\n");
     }
 
-    // The figures the project is judged by: hytm against the limit and against compiler TM.
+    print_elision(r, threads, width);
+
+    // The figures the project is judged by: hytm against the limit, against compiler TM, and
+    // against the best peer (any implementation that is neither hytm nor seq) at each thread count.
     const std::string hytm = "hytm-auto", itm = "itm-ml_wt", seq = "seq";
     bool have_hytm = false;
-    for (const auto& run : r.runs) have_hytm |= run.find("impl")->as_string() == hytm;
+    for (const auto& run : r.runs) have_hytm |= string_or_empty(run, "impl") == hytm;
     if (!have_hytm) return;
-    std::printf("Ratios of %s's throughput to %s at 1 thread and to %s at the same thread count\n", hytm.c_str(), seq.c_str(), itm.c_str());
+    std::printf("Ratios of %s's throughput to %s at 1 thread, to %s and to the best peer at the same thread count\n", hytm.c_str(), seq.c_str(),
+                itm.c_str());
+    std::printf("(peers: every implementation run but seq and hytm-*; best: the highest throughput among them)\n");
+    std::size_t peer_width = 12;
+    for (const auto& impl : o.impls) peer_width = std::max(peer_width, impl.size() + 2);
     std::string head = pad("workload", width, false);
-    for (int t : threads) head += pad("/seq@" + std::to_string(t), 10, true) + pad("/itm@" + std::to_string(t), 10, true);
+    for (int t : threads)
+        head += pad("/seq@" + std::to_string(t), 10, true) + pad("/itm@" + std::to_string(t), 10, true) +
+                pad("best@" + std::to_string(t), peer_width, true) + pad("/best@" + std::to_string(t), 10, true);
     std::printf("%s\n", head.c_str());
     for (const auto& label : labels_of(r)) {
         std::string row = pad(label, width, false);
         double s = throughput(find_run(r, label, seq, 1));
         for (int t : threads) {
             double h = throughput(find_run(r, label, hytm, t));
-            row += pad(ratio_text(h, s), 10, true) + pad(ratio_text(h, throughput(find_run(r, label, itm, t))), 10, true);
+            auto [peer, p] = best_peer(o, r, label, t);
+            row += pad(ratio_text(h, s), 10, true) + pad(ratio_text(h, throughput(find_run(r, label, itm, t))), 10, true) +
+                   pad(peer.empty() ? "-" : peer, peer_width, true) + pad(ratio_text(h, p), 10, true);
         }
         std::printf("%s\n", row.c_str());
     }
@@ -193,51 +261,51 @@ void print_callgrind_tables(const options& o, const outcome& r) {
                 static_cast<unsigned long long>(o.callgrind_ops));
     for (const auto& label : labels_of(r)) {
         std::printf("%s\n", label.c_str());
-        const json::value* base = find_run(r, label, "seq", 1);
-        double seq_ipo = base ? base->number_or("instructions_per_op", NAN) : NAN;
+        const json* base = find_run(r, label, "seq", 1);
+        double seq_ipo = base ? number_or(*base, "instructions_per_op", NAN) : NAN;
         for (const auto& impl : o.impls) {
-            const json::value* run = find_run(r, label, impl, 1);
+            const json* run = find_run(r, label, impl, 1);
             if (run == nullptr) continue;
-            double ipo = run->number_or("instructions_per_op", NAN);
-            std::printf("  %s%s%s\n", pad(impl, label_width(r) - 2, false).c_str(), pad(run->find("error") ? "FAILED" : printf_string("%.0f", ipo), 10, true).c_str(),
+            double ipo = number_or(*run, "instructions_per_op", NAN);
+            std::printf("  %s%s%s\n", pad(impl, label_width(r) - 2, false).c_str(), pad(member(*run, "error") ? "FAILED" : printf_string("%.0f", ipo), 10, true).c_str(),
                         pad(ratio_text(ipo, seq_ipo) + "x", 10, true).c_str());
         }
         std::printf("\n");
     }
 }
 
-json::value report_json(const options& o, const outcome& r) {
-    json::object machine;
+json report_json(const options& o, const outcome& r) {
+    json machine = json::object();
     {
         cpu_pinning topo;
-        machine.emplace_back("hostname", hostname());
-        machine.emplace_back("cpu", topo.cpu_model());
-        machine.emplace_back("cores", topo.cores());
-        machine.emplace_back("pus", topo.pus());
+        machine["hostname"] = hostname();
+        machine["cpu"] = topo.cpu_model();
+        machine["cores"] = topo.cores();
+        machine["pus"] = topo.pus();
     }
 #if defined(__clang__)
-    machine.emplace_back("compiler", "clang " __clang_version__);
+    machine["compiler"] = "clang " __clang_version__;
 #elif defined(__GNUC__)
-    machine.emplace_back("compiler", "g++ " __VERSION__);
+    machine["compiler"] = "g++ " __VERSION__;
 #endif
     std::string command;
     for (const auto& a : o.argv) command += (command.empty() ? "" : " ") + a;
-    json::array threads, unavailable, failures;
+    json threads = json::array(), unavailable = json::array(), failures = json::array();
     for (int t : o.threads) threads.emplace_back(t);
-    for (const auto& [impl, why] : r.unavailable) unavailable.emplace_back(json::object{{"impl", impl}, {"reason", why}});
+    for (const auto& [impl, why] : r.unavailable) unavailable.emplace_back(json{{"impl", impl}, {"reason", why}});
     for (const auto& f : r.failures) failures.emplace_back(f);
-    return json::object{
+    return json{
         {"tool", "hytm-bench"},
         {"date", iso_date()},
         {"command", command},
         {"mode", o.callgrind ? "callgrind" : "timed"},
-        {"machine", json::value(std::move(machine))},
-        {"settings", json::object{{"duration", o.duration}, {"threads", json::value(std::move(threads))}, {"pinned", o.pin},
-                                  {"callgrind_ops", o.callgrind ? json::value(o.callgrind_ops) : json::value()}}},
+        {"machine", json(std::move(machine))},
+        {"settings", json{{"duration", o.duration}, {"threads", json(std::move(threads))}, {"pinned", o.pin},
+                                  {"callgrind_ops", o.callgrind ? json(o.callgrind_ops) : json()}}},
         {"wall_seconds", r.wall_seconds},
-        {"unavailable", json::value(std::move(unavailable))},
-        {"failures", json::value(std::move(failures))},
-        {"runs", json::value(json::array(r.runs))},
+        {"unavailable", json(std::move(unavailable))},
+        {"failures", json(std::move(failures))},
+        {"runs", r.runs},
     };
 }
 
@@ -246,12 +314,12 @@ void write_csv(const std::string& path, const outcome& r) {
     for (const auto& run : r.runs) {
         std::optional<tx_totals> t = hytm_totals(run);
         double commits = t ? t->commits : NAN, aborts = t ? t->aborts : NAN;
-        auto num = [](double v) { return std::isfinite(v) ? json::dump(json::value(v)) : std::string(); };
-        const json::value* err = run.find("error");
-        out += csv_field(run.find("workload")->as_string()) + "," + csv_field(run.find("label")->as_string()) + "," +
-               csv_field(run.find("impl")->as_string()) + "," + num(run.number_or("threads", NAN)) + "," + num(run.number_or("seconds", NAN)) +
-               "," + num(run.number_or("ops", NAN)) + "," + num(run.number_or("throughput", NAN)) + "," + num(commits) + "," + num(aborts) + "," +
-               num(run.number_or("instructions_per_op", NAN)) + "," + csv_field(err ? err->as_string() : "") + "\n";
+        auto num = [](double v) { return number_text(v); };
+        const json* err = member(run, "error");
+        out += csv_field(string_or_empty(run, "workload")) + "," + csv_field(string_or_empty(run, "label")) + "," +
+               csv_field(string_or_empty(run, "impl")) + "," + num(number_or(run, "threads", NAN)) + "," + num(number_or(run, "seconds", NAN)) +
+               "," + num(number_or(run, "ops", NAN)) + "," + num(number_or(run, "throughput", NAN)) + "," + num(commits) + "," + num(aborts) + "," +
+               num(number_or(run, "instructions_per_op", NAN)) + "," + csv_field(err ? err->get<std::string>() : "") + "\n";
     }
     write_file(path, out);
 }

@@ -22,14 +22,14 @@ struct path_summary {
     std::map<std::string, double> aborts;  // cause -> count
     double total_aborts() const;
 };
-std::map<std::string, path_summary> summarize_stats(const json::value& stats);
+std::map<std::string, path_summary> summarize_stats(const json& stats);
 
 // A hytm run's commits and aborts summed over all paths; nothing for runs without statistics.
 struct tx_totals {
     double commits = 0;
     double aborts = 0;
 };
-std::optional<tx_totals> hytm_totals(const json::value& run);
+std::optional<tx_totals> hytm_totals(const json& run);
 
 // The thread counts that occur in the runs, ascending.
 std::vector<int> thread_counts(const outcome& r);
@@ -37,7 +37,7 @@ std::vector<int> thread_counts(const outcome& r);
 void print_tables(const options& o, const outcome& r);
 void print_callgrind_tables(const options& o, const outcome& r);
 
-json::value report_json(const options& o, const outcome& r);
+json report_json(const options& o, const outcome& r);
 void write_csv(const std::string& path, const outcome& r);
 
 // Writes text to path, creating the parent directories; throws std::runtime_error.

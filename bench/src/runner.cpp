@@ -14,6 +14,7 @@
 #include "catalog.hpp"
 #include "json.hpp"
 #include "pinning.hpp"
+#include "rtm.hpp"
 
 namespace hytm_bench {
 namespace {
@@ -21,8 +22,8 @@ namespace {
 class event_writer {
   public:
     explicit event_writer(int fd) : out_(fd >= 0 ? fdopen(fd, "w") : stdout) {}
-    void emit(const json::value& v) {
-        std::string line = json::dump(v) + "\n";
+    void emit(const json& v) {
+        std::string line = v.dump() + "\n";
         std::fwrite(line.data(), 1, line.size(), out_);
         std::fflush(out_);  // the parent's progress display follows these lines
     }
@@ -31,19 +32,19 @@ class event_writer {
     std::FILE* out_;
 };
 
-json::value params_json(const params& p) {
-    json::object o;
-    for (const auto& [k, v] : p) o.emplace_back(k, json::value(v));
-    return json::value(std::move(o));
+json params_json(const params& p) {
+    json o = json::object();
+    for (const auto& [k, v] : p) o[k] = v;
+    return o;
 }
 
 // One run: prepare, start all workers at once, stop them, check, collect statistics. A timed run
 // stops after o.duration; a counted one (callgrind_dump non-empty) after op_budget operations per
 // thread, with callgrind collecting only the workers' loops and dumping under that name.
-json::value execute(const impl_info& impl, const workload_config& cfg, int threads, const options& o, const cpu_pinning* pins,
+json execute(const impl_info& impl, const workload_config& cfg, int threads, const options& o, const cpu_pinning* pins,
                     std::uint64_t op_budget, const std::string& callgrind_dump) {
     const bool counted = !callgrind_dump.empty();
-    json::object run{{"workload", cfg.workload}, {"params", params_json(cfg.p)}, {"label", cfg.label()},
+    json run{{"workload", cfg.workload}, {"params", params_json(cfg.p)}, {"label", cfg.label()},
                      {"impl", impl.name}, {"threads", threads}};
     std::string error;
     std::unique_ptr<workload_run> w = impl.factory(cfg);
@@ -51,8 +52,8 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
 
     double seconds = 0;
     std::uint64_t total = 0;
-    json::array per_thread, cpus;
-    json::value stats;
+    json per_thread = json::array(), cpus = json::array();
+    json stats, elision;
     if (w) {
         w->prepare(threads);
         run_control ctl(op_budget);
@@ -65,6 +66,7 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
 #if HYTM_BENCH_HAVE_HYTM
         if (impl.hytm) hytm_reset_stats();
 #endif
+        if (impl.elides) rtm::elision().reset();
         std::vector<std::thread> workers;
         for (int i = 0; i < threads; ++i) {
             workers.emplace_back([&, i] {
@@ -111,21 +113,26 @@ json::value execute(const impl_info& impl, const workload_config& cfg, int threa
         if (impl.hytm) {
             try {
                 stats = json::parse(hytm_stats_json());
-            } catch (const json::parse_error& e) {
+            } catch (const json::exception& e) {
                 if (error.empty()) error = std::string("hytm::stats_json() is not valid JSON: ") + e.what();
             }
         }
 #endif
         if (error.empty()) error = w->check();
+        if (impl.elides) {
+            rtm::elision_counts c = rtm::elision().total();
+            elision = json{{"sections", c.sections}, {"hardware", c.hardware}, {"cpu_rtm", rtm::cpu_has_rtm()}};
+        }
     }
-    run.emplace_back("seconds", seconds);
-    run.emplace_back("ops", total);
-    run.emplace_back("throughput", seconds > 0 ? static_cast<double>(total) / seconds : 0.0);
-    run.emplace_back("stats", stats);
-    run.emplace_back("ops_per_thread", json::value(std::move(per_thread)));
-    run.emplace_back("cpus", json::value(std::move(cpus)));
-    if (!error.empty()) run.emplace_back("error", error);
-    return json::value(std::move(run));
+    run["seconds"] = seconds;
+    run["ops"] = total;
+    run["throughput"] = seconds > 0 ? static_cast<double>(total) / seconds : 0.0;
+    run["stats"] = std::move(stats);
+    run["ops_per_thread"] = std::move(per_thread);
+    run["cpus"] = std::move(cpus);
+    if (!elision.is_null()) run["elision"] = std::move(elision);
+    if (!error.empty()) run["error"] = error;
+    return run;
 }
 
 }  // namespace
@@ -141,13 +148,13 @@ int child_main(const options& o) {
     event_writer out(o.result_fd);
     std::unique_ptr<cpu_pinning> pins;
     if (o.pin) pins = std::make_unique<cpu_pinning>();
-    out.emit(json::object{{"event", "ready"}});
+    out.emit(json{{"event", "ready"}});
     int status = 0;
     for (const workload_config& cfg : plan_configs(o)) {
         if (!impl->runs(cfg.workload)) continue;
         for (int threads : plan_threads(o, impl->single_thread)) {
-            out.emit(json::object{{"event", "begin"}, {"workload", cfg.workload}, {"label", cfg.label()}, {"threads", threads}});
-            json::value run;
+            out.emit(json{{"event", "begin"}, {"workload", cfg.workload}, {"label", cfg.label()}, {"threads", threads}});
+            json run;
             if (o.counted) {
                 // Two runs, of n and 2n operations: the difference of their counts is the cost of
                 // n operations, with every fixed cost (first transaction of a thread, first touch
@@ -155,21 +162,21 @@ int child_main(const options& o) {
                 std::uint64_t weight = static_cast<std::uint64_t>(find_workload(cfg.workload)->op_weight);
                 std::uint64_t n = std::max<std::uint64_t>(1, o.callgrind_ops / weight);
                 std::string name = callgrind_name(impl->name, cfg.label());
-                json::value first = execute(*impl, cfg, threads, o, pins.get(), n, name + "|1");
+                json first = execute(*impl, cfg, threads, o, pins.get(), n, name + "|1");
                 run = execute(*impl, cfg, threads, o, pins.get(), 2 * n, name + "|2");
-                run.set("counted_ops", json::array{first.number_or("ops", 0), run.number_or("ops", 0)});
-                if (const json::value* e = first.find("error"); e && !run.find("error")) run.set("error", *e);
+                run["counted_ops"] = json::array({number_or(first, "ops", 0), number_or(run, "ops", 0)});
+                if (const json* e = member(first, "error"); e && !member(run, "error")) run["error"] = *e;
             } else {
                 run = execute(*impl, cfg, threads, o, pins.get(), std::numeric_limits<std::uint64_t>::max(), {});
             }
-            if (const json::value* e = run.find("error")) {
+            if (const json* e = member(run, "error")) {
                 std::fprintf(stderr, "hytm-bench: FAILED %s on %s with %d threads: %s\n", impl->name.c_str(), cfg.label().c_str(), threads,
-                             e->as_string().c_str());
+                             e->get<std::string>().c_str());
                 status = 1;
             }
-            json::object event{{"event", "run"}};
-            for (auto& member : run.as_object()) event.push_back(std::move(member));
-            out.emit(json::value(std::move(event)));
+            json event{{"event", "run"}};
+            for (auto& [key, value] : run.items()) event[key] = std::move(value);
+            out.emit(event);
         }
     }
     return status;

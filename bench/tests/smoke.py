@@ -77,6 +77,9 @@ def main():
         if i in unavailable and i != "hytm-emu":
             fail("%s is built but could not start: %s" % (i, unavailable[i]))
 
+    # The peers' own CPUID check is the one that matters; /proc/cpuinfo's flags show the same bit.
+    with open("/proc/cpuinfo") as f:
+        cpu_rtm = any(l.startswith("flags") and "rtm" in l.split() for l in f)
     seen = set()
     for r in doc["runs"]:
         for key, typ in RUN_KEYS.items():
@@ -96,6 +99,14 @@ def main():
             fail("%s has statistics; only hytm runs should" % r["impl"])
         if r["impl"] == "seq" and r["threads"] != 1:
             fail("seq ran with %d threads" % r["threads"])
+        if r["impl"] in ("tbb-spec", "rtm-elide"):
+            e = r.get("elision")
+            if not isinstance(e, dict) or e.get("sections", 0) <= 0 or not 0 <= e.get("hardware", -1) <= e["sections"]:
+                fail("%s on %s: no sane elision counts: %r" % (r["impl"], r["label"], e))
+            if not cpu_rtm and (e["hardware"] != 0 or e["cpu_rtm"]):
+                fail("%s elided on a CPU whose CPUID shows no RTM: %r" % (r["impl"], e))
+        elif "elision" in r:
+            fail("%s has elision counts; only the lock-elision peers should" % r["impl"])
         seen.add((r["workload"], r["impl"], r["threads"]))
 
     for w in workloads:
@@ -105,6 +116,14 @@ def main():
             for t in ([1] if i == "seq" else [1, 2]):
                 if (w, i, t) not in seen:
                     fail("no run of %s on %s with %d threads" % (w, i, t))
+
+    for needle in ("/best@1", "best@2"):
+        if "hytm-auto" not in unavailable and needle not in p.stdout:
+            fail("the ratio table has no '%s' column" % needle)
+    if "itm-default" in built and "itm-default ran with LD_BIND_NOW=1" not in p.stdout:
+        fail("the report does not say that itm-default ran with LD_BIND_NOW=1")
+    if not cpu_rtm and "tbb-spec" in built and "took their lock" not in p.stdout:
+        fail("the report does not say that the elision peers took their lock on this CPU")
 
     with open(os.path.join(work, "results.csv")) as f:
         rows = list(csv.DictReader(f))

@@ -3,6 +3,7 @@
 // returns nullptr for a workload it does not implement.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,9 @@ using run_factory = std::unique_ptr<workload_run> (*)(const workload_config&);
 
 std::unique_ptr<workload_run> make_seq_run(const workload_config& cfg);
 std::unique_ptr<workload_run> make_mutex_run(const workload_config& cfg);
+#if HYTM_BENCH_HAVE_RTM_ELIDE
+std::unique_ptr<workload_run> make_rtm_elide_run(const workload_config& cfg);
+#endif
 #if HYTM_BENCH_HAVE_TBB
 std::unique_ptr<workload_run> make_tbb_spin_run(const workload_config& cfg);
 std::unique_ptr<workload_run> make_tbb_spec_run(const workload_config& cfg);
@@ -26,6 +30,9 @@ std::unique_ptr<workload_run> make_itm_run(const workload_config& cfg);
 std::unique_ptr<workload_run> make_hytm_run(const workload_config& cfg);
 void hytm_reset_stats();
 std::string hytm_stats_json();
+// `trials` transactions at the site named `site` (a string that outlives the process's use of
+// it), each storing one byte into each of `lines` lines, `stride` bytes apart, from `base`.
+void hytm_write_lines(const char* site, char* base, int lines, std::size_t stride, int trials);
 #endif
 
 }  // namespace hytm_bench

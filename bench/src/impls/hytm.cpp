@@ -24,4 +24,13 @@ std::unique_ptr<workload_run> make_hytm_run(const workload_config& cfg) { return
 void hytm_reset_stats() { hytm::reset_stats(); }
 std::string hytm_stats_json() { return hytm::stats_json(); }
 
+void hytm_write_lines(const char* site, char* base, int lines, std::size_t stride, int trials) {
+    for (int t = 0; t < trials; ++t) {
+        hytm::atomic(hytm::site(site), [&](auto& tx) {
+            for (int i = 0; i < lines; ++i) tx.store(base[static_cast<std::size_t>(i) * stride], static_cast<char>(i + t));
+            return 0;
+        });
+    }
+}
+
 }  // namespace hytm_bench
