@@ -169,9 +169,17 @@ static void run_thread(vm_thread *t)
     pthread_mutex_unlock(&vm->lock);
 }
 
+void *alloc_lines(size_t n)
+{
+    n = (n + INTERP_LINE - 1) / INTERP_LINE * INTERP_LINE;
+    void *p = aligned_alloc(INTERP_LINE, n ? n : INTERP_LINE);
+    return p ? memset(p, 0, n) : NULL;
+}
+
 vm_thread *thread_new(interp *vm, const function *fn, const value *args, int nargs)
 {
-    vm_thread *t = calloc(1, sizeof *t);
+    /* Not calloc: see vm_thread (interp.h). */
+    vm_thread *t = alloc_lines(sizeof *t);
     if (!t) {
         fputs("hytm-interp: out of memory\n", stderr);
         abort();
@@ -223,8 +231,8 @@ void thread_spawn(vm_thread *parent, vm_thread *child)
 interp *interp_new(program *p, enum mode m, int nthreads, int slice_limit, int restart_every,
                    int argc, char **argv)
 {
-    interp *vm = calloc(1, sizeof *vm);
-    value *globals = calloc((size_t)p->nglobals + 1, sizeof(value));
+    interp *vm = alloc_lines(sizeof *vm);
+    value *globals = alloc_lines(((size_t)p->nglobals + 1) * sizeof(value));
     if (!vm || !globals) {
         free(vm);
         free(globals);
