@@ -2,9 +2,13 @@
 # Times primes.hy under --gil and --tm with 1 and 2 threads, next to the same
 # program in plain C++, and prints a Markdown table of wall-clock medians (and,
 # in parentheses, the fastest run: on a shared machine, the closest to an
-# unloaded one).
+# unloaded one), then the medians of the CPU time (user + system) the runs
+# used: on a loaded machine the CPU time says what the work cost even when
+# the wall clock says mostly how long the scheduler made it wait.
 # The configurations take turns run after run, so that a burst of load on the
-# machine spreads over all of them instead of skewing one.
+# machine spreads over all of them instead of skewing one.  HYTM_* variables
+# pass through (HYTM_HTM=off, force, ...); INTERP=path runs another build of
+# the interpreter (say, a copy from before a change).
 #
 #   bash examples/interp/measure_primes.sh BUILD_DIR [RUNS [LIMIT]]
 set -euo pipefail
@@ -12,7 +16,7 @@ build=${1:?usage: measure_primes.sh BUILD_DIR [RUNS [LIMIT]]}
 runs=${2:-5}
 limit=${3:-800000}
 here=$(cd "$(dirname "$0")" && pwd)
-interp=$build/examples/interp/hytm-interp
+interp=${INTERP:-$build/examples/interp/hytm-interp}
 native=$build/examples/interp/hytm-primes-native
 
 # gil-long: the lock held for 1000000 bytecodes (about 3 ms here), close to
@@ -20,7 +24,9 @@ native=$build/examples/interp/hytm-primes-native
 kinds=(native gil gil-long tm)
 configs=()
 for kind in "${kinds[@]}"; do configs+=("$kind 1" "$kind 2"); done
-declare -A times
+declare -A times cpus
+timefile=$(mktemp)
+trap 'rm -f "$timefile"' EXIT
 load=$(cut -d' ' -f1 /proc/loadavg)
 expected=""
 for ((r = 0; r < runs; r++)); do
@@ -32,7 +38,7 @@ for ((r = 0; r < runs; r++)); do
       *) cmd=("$interp" "--$kind" --threads "$threads" "$here/primes.hy" "$limit") ;;
     esac
     t0=$(date +%s.%N)
-    out=$("${cmd[@]}")
+    out=$(/usr/bin/time -f "%U %S" -o "$timefile" "${cmd[@]}")
     t1=$(date +%s.%N)
     # Every configuration must print the same line.
     [[ -z $expected ]] && expected=$out
@@ -41,16 +47,17 @@ for ((r = 0; r < runs; r++)); do
       exit 1
     fi
     times[$c]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') "
+    cpus[$c]+="$(awk 'END {print $1 + $2}' "$timefile") "
   done
 done
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 fastest() { tr ' ' '\n' <<<"$1" | grep . | sort -g | head -n 1; }
 
-echo "$expected; median (fastest) of $runs runs, $(nproc) CPUs, load average before: $load"
+echo "$expected; median (fastest) of $runs runs, $(nproc) CPUs ($(awk -F": " '/^model name/ {n = $2} /^cpu family/ {f = $2} /^model\t/ {m = $2} END {printf "%s, family %s model %s", n, f, m}' /proc/cpuinfo)), load average before: $load, after: $(cut -d' ' -f1 /proc/loadavg)"
 echo
-echo "| program | 1 thread | 2 threads | speed-up |"
-echo "| --- | ---: | ---: | ---: |"
+echo "| program | 1 thread | 2 threads | speed-up | CPU time, 1 thread | CPU time, 2 threads |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for kind in "${kinds[@]}"; do
   m1=$(median "${times[$kind 1]}")
   m2=$(median "${times[$kind 2]}")
@@ -61,6 +68,8 @@ for kind in "${kinds[@]}"; do
     gil-long) name="hytm-interp --gil --slice 1000000" ;;
     *) name="hytm-interp --$kind" ;;
   esac
-  awk -v n="$name" -v a="$m1" -v b="$m2" -v c="$f1" -v d="$f2" \
-    'BEGIN {printf "| %s | %.2f s (%.2f) | %.2f s (%.2f) | %.2fx (%.2fx) |\n", n, a, c, b, d, a / b, c / d}'
+  u1=$(median "${cpus[$kind 1]}")
+  u2=$(median "${cpus[$kind 2]}")
+  awk -v n="$name" -v a="$m1" -v b="$m2" -v c="$f1" -v d="$f2" -v u="$u1" -v v="$u2" \
+    'BEGIN {printf "| %s | %.2f s (%.2f) | %.2f s (%.2f) | %.2fx (%.2fx) | %.2f s | %.2f s |\n", n, a, c, b, d, a / b, c / d, u, v}'
 done
