@@ -198,6 +198,7 @@ struct interp {
     int nthreads;    /* --threads: the program reads it with nthreads() */
     int slice_limit; /* bytecodes per slice */
     int restart_every; /* --restart-every: 0, or restart every Nth attempt once */
+    uint64_t switch_ns; /* --switch: the GIL's switch interval */
     int argc;
     char **argv;     /* the program's ARGS */
     value *globals;  /* shared; INTERP_LINE-aligned, whole lines */
