@@ -19,9 +19,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 interp=${INTERP:-$build/examples/interp/hytm-interp}
 native=$build/examples/interp/hytm-primes-native
 
-# gil-long: the lock held for 1000000 bytecodes (about 3 ms here), close to
-# CPython's 5 ms switch interval, which spares most hand-offs.
-kinds=(native gil gil-long tm)
+# gil-every: the lock handed over at the end of every slice (10000 bytecodes,
+# some 30 us) when another thread waits, instead of after the 5 ms switch
+# interval (CPython's) of plain --gil.
+kinds=(native gil gil-every tm)
 configs=()
 for kind in "${kinds[@]}"; do configs+=("$kind 1" "$kind 2"); done
 declare -A times cpus
@@ -34,7 +35,7 @@ for ((r = 0; r < runs; r++)); do
     read -r kind threads <<<"$c"
     case $kind in
       native) cmd=("$native" --threads "$threads" "$limit") ;;
-      gil-long) cmd=("$interp" --gil --slice 1000000 --threads "$threads" "$here/primes.hy" "$limit") ;;
+      gil-every) cmd=("$interp" --gil --switch 0 --threads "$threads" "$here/primes.hy" "$limit") ;;
       *) cmd=("$interp" "--$kind" --threads "$threads" "$here/primes.hy" "$limit") ;;
     esac
     t0=$(date +%s.%N)
@@ -65,7 +66,7 @@ for kind in "${kinds[@]}"; do
   f2=$(fastest "${times[$kind 2]}")
   case $kind in
     native) name="plain C++ (hytm-primes-native)" ;;
-    gil-long) name="hytm-interp --gil --slice 1000000" ;;
+    gil-every) name="hytm-interp --gil --switch 0" ;;
     *) name="hytm-interp --$kind" ;;
   esac
   u1=$(median "${cpus[$kind 1]}")
