@@ -93,7 +93,7 @@ static uint64_t now_ns(void)
 /* Whether the holder, at the end of a slice, hands the lock over: only once
  * it has held it for the switch interval, and only to a thread that waits
  * (CPython's forced switching, sys.setswitchinterval).  Handing it over at
- * every slice end (10000 bytecodes, some 30 us) cost a wake-up and a sleep
+ * every slice end (10000 bytecodes, some 35 us) cost a wake-up and a sleep
  * each time: two threads ran at 0.77 times the speed of one. */
 static int gil_switch_due(interp *vm, uint64_t held_since)
 {
