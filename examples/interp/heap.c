@@ -1,6 +1,7 @@
 /* heap.c: lists, queues and thread handles in shared memory. */
 #include "heap.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 typedef struct {
@@ -15,10 +16,15 @@ typedef struct qnode {
 } qnode;
 
 /* A linked queue: a put and a take touch different ends, so a producer and
- * a consumer conflict only when the queue is (nearly) empty. */
+ * a consumer conflict only when the queue is (nearly) empty -- provided the
+ * ends are on different cache lines: a hardware transaction sees a line, and
+ * with `head` and `tail` side by side every put would conflict with every
+ * take.  The padding puts INTERP_LINE bytes between them. */
 typedef struct {
     obj h;
-    qnode *head, *tail;
+    qnode *head;
+    char apart[INTERP_LINE - sizeof(qnode *)];
+    qnode *tail;
 } queue_obj;
 
 typedef struct {
@@ -215,6 +221,28 @@ static int describe_in(const obj *o, uintptr_t a, char *buf, size_t n)
     return 0;
 }
 
+/* The interpreter's own record of a thread: private state, which no other
+ * thread should ever conflict on, unless it shares a cache line with it. */
+static int describe_thread(const vm_thread *t, uintptr_t a, char *buf, size_t n)
+{
+    uintptr_t base = (uintptr_t)t;
+    if (a < base || a >= base + sizeof *t)
+        return 0;
+    size_t off = a - base;
+    const char *part = off >= offsetof(vm_thread, result)  ? "result and links"
+                     : off >= offsetof(vm_thread, slices)  ? "counters"
+                     : off >= offsetof(vm_thread, cp)      ? "checkpoint"
+                     : off >= offsetof(vm_thread, frames)  ? "call frames"
+                     : off >= offsetof(vm_thread, stack)   ? "operand stack"
+                                                           : "registers";
+    if (t == t->vm->main_thread)
+        snprintf(buf, n, "the interpreter's record of the main thread, its %s", part);
+    else
+        snprintf(buf, n, "the interpreter's record of the thread running %s, its %s",
+                 t->frames[0].fn->name, part);
+    return 1;
+}
+
 int describe_address(interp *vm, uintptr_t a, char *buf, size_t n)
 {
     uintptr_t g = (uintptr_t)vm->globals;
@@ -222,9 +250,12 @@ int describe_address(interp *vm, uintptr_t a, char *buf, size_t n)
         snprintf(buf, n, "global %s", vm->prog->globals[(a - g) / sizeof(value)]);
         return 1;
     }
-    for (vm_thread *t = vm->main_thread; t; t = t == vm->main_thread ? vm->threads : t->next)
+    for (vm_thread *t = vm->main_thread; t; t = t == vm->main_thread ? vm->threads : t->next) {
+        if (describe_thread(t, a, buf, n))
+            return 1;
         for (const obj *o = t->allocs; o; o = o->next_alloc)
             if (describe_in(o, a, buf, n))
                 return 1;
+    }
     return 0;
 }

@@ -139,16 +139,35 @@ enum thread_state { TS_RUNNING, TS_WAIT_QUEUE, TS_WAIT_JOIN, TS_FINISHED };
 
 typedef struct interp interp;
 
+/* The granule of sharing between cores.  A hardware transaction tracks cache
+ * lines, not words: two threads that write different words of one 64-byte
+ * line conflict (false sharing), and so do a transaction and a plain store to
+ * its line from another core.  A value-validating STM (hytm's software path)
+ * never sees this, so it hides on a machine without TSX.  Data written by one
+ * thread therefore starts on a line of its own, and ends before the next
+ * thread's; 128 rather than 64 because Intel's spatial prefetcher moves lines
+ * in pairs (folly and crossbeam pad to 128 bytes on x86-64 for the same
+ * reason).  docs/conflicts.md has the walk-through. */
+#define INTERP_LINE 128
+
+/* One interpreter thread.  Allocated by thread_new on lines of its own
+ * (INTERP_LINE-aligned, a whole number of lines long): records allocated one
+ * after the other used to share a line, the end of one (written by its owner
+ * at the end of every slice) with the start of the next (written by the other
+ * thread in every slice). */
 typedef struct vm_thread {
-    interp *vm;
+    /* Private: written only by this thread, most of it in every slice. */
+    _Alignas(INTERP_LINE) interp *vm;
     hytm_tx *tx; /* the running slice's transaction; NULL under the GIL */
     int wake_registered; /* this attempt has an on-commit wake-up for takers */
 
-    /* Private state: everything a slice may change, restored on abort. */
+    /* Everything a slice may change, restored on abort. */
     int sp, nframes;
     enum thread_state state;
     struct vm_thread *join_target;
     obj *allocs;
+    uint64_t slice_instructions; /* bytecodes run by the last slice */
+    uint64_t attempts; /* for --restart-every; not restored */
     value stack[STACK_MAX];
     frame frames[FRAMES_MAX];
     struct checkpoint {
@@ -157,44 +176,51 @@ typedef struct vm_thread {
         value stack[STACK_MAX];
         frame frames[FRAMES_MAX];
     } cp;
+    /* Counters, committed work only except `aborted`; written between
+     * slices, summed once every thread has stopped. */
+    uint64_t slices, aborted, instructions;
 
+    /* Shared with other threads, on lines of their own: the joiner reads
+     * `finished` and `result`; the spawner writes `os_thread` and `next`
+     * after pthread_create, when this thread may already run slices. */
     /* Result, published by `finished` (release) for join. */
-    value result;
+    _Alignas(INTERP_LINE) value result;
     atomic_int finished;
     pthread_t os_thread;
-    int started;
     struct vm_thread *next; /* interp.threads, under interp.lock */
-
-    /* Counters, committed work only except `aborted`. */
-    uint64_t slices, aborted, instructions, slice_instructions;
-    uint64_t attempts; /* for --restart-every; not restored */
 } vm_thread;
 
 struct interp {
-    enum mode mode;
+    /* Constant once the program runs, read by every slice: on lines of their
+     * own, away from the locks below, whose every acquisition writes. */
+    _Alignas(INTERP_LINE) enum mode mode;
     program *prog;
     int nthreads;    /* --threads: the program reads it with nthreads() */
     int slice_limit; /* bytecodes per slice */
     int restart_every; /* --restart-every: 0, or restart every Nth attempt once */
+    uint64_t switch_ns; /* --switch: the GIL's switch interval */
     int argc;
     char **argv;     /* the program's ARGS */
-    value *globals;  /* shared */
+    value *globals;  /* shared; INTERP_LINE-aligned, whole lines */
 
     /* The GIL: a ticket lock, so that a thread that releases it at the end
      * of a slice cannot take it straight back while another waits (the
      * hand-off a GIL needs to be fair, as CPython's forced switching). */
-    pthread_mutex_t gil_mutex;
+    _Alignas(INTERP_LINE) pthread_mutex_t gil_mutex;
     pthread_cond_t gil_turn;
     uint64_t gil_next, gil_serving;
 
     /* Blocking.  `queue_epoch` counts committed puts; a taker that saw an
      * empty queue sleeps until it moves.  `lock` also guards `threads`. */
-    pthread_mutex_t lock;
+    _Alignas(INTERP_LINE) pthread_mutex_t lock;
     pthread_cond_t changed;
     atomic_uint_least64_t queue_epoch; /* written under `lock` */
     vm_thread *threads; /* every started thread but the main one */
     vm_thread *main_thread;
 };
+
+/* A zeroed block of at least n bytes on whole lines of its own, or NULL. */
+void *alloc_lines(size_t n);
 
 interp *interp_new(program *p, enum mode m, int nthreads, int slice_limit, int restart_every,
                    int argc, char **argv);

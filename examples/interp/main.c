@@ -1,4 +1,4 @@
-/* main.c: hytm-interp --gil|--tm [--threads N] [--slice N] [--stats] PROGRAM [ARGS] */
+/* main.c: hytm-interp --gil|--tm [--threads N] [--slice N] [--switch US] [--stats] PROGRAM [ARGS] */
 #include "heap.h"
 #include "stats_report.h"
 
@@ -8,11 +8,15 @@
 
 static void usage(void)
 {
-    fputs("usage: hytm-interp --gil|--tm [--threads N] [--slice N] [--stats] PROGRAM [ARGS]\n"
+    fputs("usage: hytm-interp --gil|--tm [--threads N] [--slice N] [--switch US] [--stats] PROGRAM [ARGS]\n"
           "  --gil        run interpreter threads under one global lock\n"
           "  --tm         run them as hytm transactions\n"
           "  --threads N  worker threads the program may start (it reads nthreads(); default 1)\n"
-          "  --slice N    bytecodes per lock hold / transaction (default 10000)\n"
+          "  --slice N    bytecodes per transaction, or between checks whether to hand the\n"
+          "               GIL over (default 10000)\n"
+          "  --switch US  the GIL's switch interval: a holder hands it over to a waiting\n"
+          "               thread once it has held it this long (default 5000 us; 0: at every\n"
+          "               slice end)\n"
           "  --restart-every N  (testing) restart every Nth transaction attempt once\n"
           "  --stats      print the interpreter's and hytm's statistics on standard error\n",
           stderr);
@@ -42,18 +46,22 @@ static int describe_object(void *vm, uintptr_t a, char *buf, size_t n)
     return describe_address(vm, a, buf, n);
 }
 
-static int positive(const char *s)
+/* An option's number in [min, 2^20], or usage(). */
+static int number(const char *s, long min)
 {
     char *end;
     long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || *end || v < 1 || v > 1 << 20)
+    if (!s || !*s || *end || v < min || v > 1 << 20)
         usage();
     return (int)v;
 }
 
+static int positive(const char *s) { return number(s, 1); }
+
 int main(int argc, char **argv)
 {
     int mode = -1, nthreads = 1, slice = 10000, restart_every = 0, stats = 0, i = 1;
+    long switch_us = 5000;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
         if (!strcmp(argv[i], "--gil"))
             mode = MODE_GIL;
@@ -65,6 +73,8 @@ int main(int argc, char **argv)
             slice = positive(i + 1 < argc ? argv[++i] : NULL);
         else if (!strcmp(argv[i], "--restart-every"))
             restart_every = positive(i + 1 < argc ? argv[++i] : NULL);
+        else if (!strcmp(argv[i], "--switch"))
+            switch_us = number(i + 1 < argc ? argv[++i] : NULL, 0);
         else if (!strcmp(argv[i], "--stats"))
             stats = 1;
         else
@@ -88,6 +98,7 @@ int main(int argc, char **argv)
         fputs("hytm-interp: out of memory\n", stderr);
         return 70;
     }
+    vm->switch_ns = (uint64_t)switch_us * 1000u;
     uint64_t counters[3];
     interp_run(vm, counters);
     fflush(stdout);

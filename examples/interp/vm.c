@@ -18,7 +18,9 @@
  *     from its start if it was optimistic); the slice then ends at its next
  *     yield point, so that serial slices stay short.
  * In --tm mode vm->slice_limit bounds a transaction's size, and with it the
- * work a conflict throws away; under --gil it is the switch interval.
+ * work a conflict throws away; under --gil it is how often the holder checks
+ * whether to hand the lock over (threads.c: after vm->switch_ns, and only to
+ * a waiting thread).
  */
 #include "heap.h"
 

@@ -4,6 +4,10 @@
 #   profiler_test     GoogleTest: the shared global counter is the top conflict of its site on the
 #                     software path and under the RTM model; a static is named with its file and
 #                     writer; per-site counts add up to the totals
+#   profiler_hardware_test  GoogleTest, on the RTM model: a false-sharing pair of per-thread
+#                     counters in one line is named by its line (and never seen on the software
+#                     path); a capacity overflow is counted as capacity and falls back; DISABLED_
+#                     cases for what issue 13 asks of the report and the engine lacks
 #   profiler.report   runs profiler_json_writer (stats_json() to a file; software path and RTM
 #                     model), then tools/hytm-report on the file: it must name the counter; also
 #                     the JSON's per-site sums and the tool's errors (needs python3)
@@ -11,6 +15,7 @@
 set(_profiler_dir ${CMAKE_CURRENT_LIST_DIR})
 
 hytm_test(profiler_test ${_profiler_dir}/profiler_test.cpp ${_profiler_dir}/globals.cpp)
+hytm_test(profiler_hardware_test ${_profiler_dir}/hardware_attribution_test.cpp)
 
 add_executable(profiler_json_writer ${_profiler_dir}/json_writer.cpp ${_profiler_dir}/globals.cpp)
 target_link_libraries(profiler_json_writer PRIVATE hytm::hytm Threads::Threads)
