@@ -303,7 +303,7 @@ void hytm_store_bytes(hytm_tx* tx, void* dst, const void* src, size_t n) {
 void* hytm_malloc(hytm_tx* tx, size_t size) {
   check(tx);
   void* p = std::malloc(size ? size : 1);
-  if (p) tx->ctx->allocs.push_back(p);
+  if (p) tx->ctx->allocs.push_back({p, nullptr});
   return p;
 }
 

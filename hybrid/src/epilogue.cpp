@@ -1,6 +1,10 @@
 // What happens after an attempt: statistics, memory, handlers.  Out of line
 // so that the inlined attempt loop stays small.
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <exception>
+#include <iterator>
 #include <deque>
 #include <mutex>
 
@@ -8,6 +12,8 @@
 #include "hytm/hybrid/run.hpp"
 
 namespace hytm::detail {
+
+__thread std::uint64_t t_tx_gen __attribute__((tls_model("initial-exec"))) = 0;
 
 namespace {
 
@@ -25,13 +31,40 @@ void record_footprint(thread_ctx& ctx, footprint which, auto&& fill) {
   ctx.site->counters.fp[static_cast<std::size_t>(which)][footprint_bucket(lines)].add();
 }
 
+// Runs every handler, in registration order, even when some throw, and
+// returns the first exception (R5).  Moved out first: a handler may run a
+// transaction of its own.  An abort of the enclosing transaction (a handler
+// run by rollback_to() inside it) and thread cancellation are not the
+// handler's to report: they go on at once.
 template <class V>
-void run_handlers(V& handlers) {
-  if (handlers.empty()) return;
-  // Moved out first: a handler may run a transaction of its own.
+std::exception_ptr run_handlers(V& handlers) {
+  if (handlers.empty()) return nullptr;
   V mine;
   mine.swap(handlers);
-  for (auto& h : mine) h();
+  std::exception_ptr first;
+  for (auto& h : mine) {
+    try {
+      h();
+    } catch (const tx_abort&) {
+      throw;
+    } catch (abi::__forced_unwind&) {
+      throw;
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  return first;
+}
+
+// Destroys (~T() for tx.make) and frees the allocations from `from` on,
+// newest first: an object made later may point into one made earlier.
+void release_allocs(thread_ctx& ctx, std::size_t from) noexcept {
+  for (std::size_t i = ctx.allocs.size(); i-- > from;) {
+    const deferred_free& a = ctx.allocs[i];
+    if (a.destroy) a.destroy(a.ptr);
+    std::free(a.ptr);
+  }
+  ctx.allocs.resize(from);
 }
 
 }  // namespace
@@ -54,15 +87,37 @@ void commit_epilogue(thread_ctx& ctx, bool quiesce) {
     ctx.frees.clear();
   }
   ctx.on_abort.clear();
-  run_handlers(ctx.on_commit);
+  // The transaction is committed whatever the handlers do.
+  if (std::exception_ptr e = run_handlers(ctx.on_commit)) std::rethrow_exception(e);
 }
 
-void abort_epilogue(thread_ctx& ctx) noexcept {
-  for (void* p : ctx.allocs) std::free(p);
-  ctx.allocs.clear();
+void abort_epilogue(thread_ctx& ctx) {
+  release_allocs(ctx, 0);
   ctx.frees.clear();
   ctx.on_commit.clear();
-  run_handlers(ctx.on_abort);
+  // The body's own exception, if one is leaving, wins (R5); else the first
+  // handler exception ends the transaction, rolled back and not re-run.
+  const bool body_threw = ctx.body_threw;
+  ctx.body_threw = false;
+  std::exception_ptr e = run_handlers(ctx.on_abort);
+  if (e && !body_threw) std::rethrow_exception(e);
+}
+
+// A nested transaction's exception, on the serial path (run.hpp, nested()):
+// its writes, allocations and commit handlers go; its abort handlers run
+// now, inside the enclosing transaction; the enclosing one goes on.
+void rollback_to(thread_ctx& ctx, const savepoint& sp) {
+  ctx.undo.rollback_to(sp.undo);
+  release_allocs(ctx, sp.allocs);
+  ctx.frees.resize(sp.frees);
+  ctx.on_commit.resize(sp.on_commit, std::function<void()>{});
+  if (ctx.on_abort.size() <= sp.on_abort) return;
+  std::vector<std::function<void()>> mine(
+      std::make_move_iterator(ctx.on_abort.begin() + static_cast<std::ptrdiff_t>(sp.on_abort)),
+      std::make_move_iterator(ctx.on_abort.end()));
+  ctx.on_abort.resize(sp.on_abort);
+  // The nested body's exception is leaving: it wins over the handlers'.
+  (void)run_handlers(mine);
 }
 
 void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
@@ -106,7 +161,7 @@ void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
   hit->writer_site = writer;
 }
 
-void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept {
+void stm_aborted(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
   const std::uint64_t spent = aborted_time(t0);
   site.counters[ctr::ns_aborted].add(spent);

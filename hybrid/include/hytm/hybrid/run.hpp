@@ -6,6 +6,8 @@
 // happens, so the next attempt starts clean.
 #pragma once
 
+#include <cxxabi.h>
+
 #include <optional>
 #include <source_location>
 #include <type_traits>
@@ -84,16 +86,16 @@ struct result_slot<void> {
 HYTM_API site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line,
                                std::uint32_t column, const char* file, const char* function);
 HYTM_API void commit_epilogue(thread_ctx& ctx, bool quiesce);
-HYTM_API void abort_epilogue(thread_ctx& ctx) noexcept;
+HYTM_API void abort_epilogue(thread_ctx& ctx);  // may throw: an on_abort handler's exception
 HYTM_API void stm_committed(thread_ctx& ctx, std::uint64_t t0);
-HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
+HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API void serial_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API unsigned scripted_status() noexcept;
 // The model's side of (H2) and (H3), and the end of an emulated attempt.
 HYTM_API void emulated_subscribe(thread_ctx& ctx);
 HYTM_API void emulated_announce(thread_ctx& ctx);
 HYTM_API unsigned emulated_commit(thread_ctx& ctx);
-HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
+HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0);
 
 inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
   auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(loc.file_name()) ^ loc.line() * 31u ^
@@ -119,8 +121,8 @@ unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64
   ctx.path = path_kind::htm;
   ctx.emulated = true;
   ctx.saw_software = false;
-  emu_tx tx(ctx);
-  ctx.tx = &tx;
+  tx_in_slot<emu_tx> held(ctx);
+  emu_tx& tx = held.tx;
   unsigned st;
   try {
     if (g_flaw != protocol_flaw::late_subscription) emulated_subscribe(ctx);  // (H2)
@@ -132,6 +134,7 @@ unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64
     st = ctx.emu.status();
   } catch (...) {
     // Like RTM's catch-and-xabort: re-run where the exception can escape.
+    ctx.body_threw = true;  // it wins over an on_abort handler's (R5)
     ctx.emu.xabort(static_cast<std::uint8_t>(htm::abort_code::exception));
     st = ctx.emu.status();
   }
@@ -154,14 +157,15 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
     ctx.scripted = true;
     ctx.depth = 1;
     ctx.path = path_kind::htm;
-    htm_tx tx(ctx);
-    ctx.tx = &tx;
+    tx_in_slot<htm_tx> held(ctx);
+    htm_tx& tx = held.tx;
     unsigned st = htm::started;
     try {
       out.run(body, tx);
     } catch (const tx_abort&) {
       st = htm::abort_status::explicit_with(static_cast<htm::abort_code>(ctx.scripted_abort)).raw;
     } catch (...) {
+      ctx.body_threw = true;  // as in run_emulated()
       st = htm::abort_status::explicit_with(htm::abort_code::exception).raw;
     }
     ctx.scripted = false;
@@ -179,8 +183,8 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
   ctx.depth = 1;
   ctx.path = path_kind::htm;
   ctx.saw_software = false;
-  htm_tx tx(ctx);
-  ctx.tx = &tx;
+  tx_in_slot<htm_tx> held(ctx);
+  htm_tx& tx = held.tx;
   try {
     out.run(body, tx);
   } catch (...) {
@@ -208,29 +212,33 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
   ctx.path = path_kind::stm;
   ctx.want_serial = false;
   ctx.restart_asked = false;
-  stm_tx tx(ctx);
-  ctx.tx = &tx;
+  tx_in_slot<stm_tx> held(ctx);
+  stm_tx& tx = held.tx;
+  bool committed = false;
   try {
     out.run(body, tx);
-    if (ctx.stm.commit()) {
-      stm_committed(ctx, t0);
-      return true;
-    }
+    committed = ctx.stm.commit();
   } catch (const tx_abort&) {
   } catch (...) {
     // A user exception escapes only from a consistent state: if the
     // attempt was doomed (an abort swallowed by the body) it runs again.
     if (!ctx.stm.doomed() && ctx.stm.validate()) {
+      ctx.body_threw = true;  // it wins over an on_abort handler's (R5)
       stm_aborted(ctx, t0);
       ctx.site->counters[ctr::exceptions].add();
       throw;
     }
   }
+  // Outside the try: an on_commit handler's exception leaves atomic() (R5).
+  if (committed) {
+    stm_committed(ctx, t0);
+    return true;
+  }
   const bool serial = ctx.want_serial;
   // irrevocable() ends the attempt like restart() does: explicit.
   const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort();
   stm_aborted(ctx, t0);
-  next = serial ? pol.to_serial(ctr::fb_irrevocable) : pol.after_stm_abort(why);
+  next = serial ? pol.to_serial(ctx.serial_why) : pol.after_stm_abort(why);
   return false;
 }
 
@@ -243,20 +251,23 @@ bool run_serial(F& body, result_slot<R>& out, thread_ctx& ctx) {
   ctx.depth = 1;
   ctx.path = path_kind::serial;
   ctx.restart_asked = false;
-  serial_tx tx(ctx);
-  ctx.tx = &tx;
+  tx_in_slot<serial_tx> held(ctx);
+  serial_tx& tx = held.tx;
+  // The handlers run after the unlock: they may throw (R5) or run
+  // transactions of their own.
   auto roll_back = [&] {
     ctx.undo.rollback();
     ctx.depth = 0;
-    abort_epilogue(ctx);
     g_serial_lock.unlock();
     ctx.site->counters[ctr::serial_rollbacks].add();
     ctx.site->counters[ctr::ns_aborted].add(aborted_time(t0));
+    abort_epilogue(ctx);
   };
   try {
     out.run(body, tx);
   } catch (const tx_abort&) {
   } catch (...) {
+    ctx.body_threw = true;  // it wins over an on_abort handler's (R5)
     roll_back();
     ctx.site->counters[ctr::exceptions].add();
     throw;
@@ -308,17 +319,56 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   }
 }
 
-// A transaction inside a transaction joins it (flattened nesting).
+// A transaction inside a transaction joins it (flattened nesting), except
+// that an exception leaving the nested one undoes the nested one's writes,
+// allocations and handlers while the enclosing one goes on (rule R3):
+//   - serial path: a savepoint in the logs, rolled back before the
+//     exception leaves the nested atomic();
+//   - hardware and software paths: neither the hardware nor the redo log
+//     can drop only the nested part, so the whole attempt aborts and runs
+//     again serially (fallbacks.exception), where the savepoint does it.
+// An abort (tx_abort) always ends the whole attempt.
+HYTM_API void rollback_to(thread_ctx& ctx, const savepoint& sp);
+
+template <class F, class Tx>
+result_t<F> nested_speculative(F& body, Tx& tx) {
+  try {
+    return static_cast<result_t<F>>(body(tx));
+  } catch (const tx_abort&) {
+    throw;
+  } catch (abi::__forced_unwind&) {  // thread cancellation: not ours to stop
+    throw;
+  } catch (...) {
+    tx_access::nested_threw(tx);
+  }
+}
+
 template <class F>
 result_t<F> nested(F& body, thread_ctx& ctx) {
+  // A C block (hytm.h) sets no tx object: a C++ body nested in it could not
+  // leave by exception through the C frames.
+  if (HYTM_UNLIKELY(ctx.tx == nullptr))
+    misuse("hytm::atomic inside a C transaction block (HYTM_BEGIN / hytm_atomic): nest C "
+           "blocks in C++ transactions, not the reverse (docs/rules.md R3)");
   switch (ctx.path) {
     case path_kind::htm:
-      if (ctx.emulated) return static_cast<result_t<F>>(body(*static_cast<emu_tx*>(ctx.tx)));
-      return static_cast<result_t<F>>(body(*static_cast<htm_tx*>(ctx.tx)));
-    case path_kind::stm: return static_cast<result_t<F>>(body(*static_cast<stm_tx*>(ctx.tx)));
+      if (ctx.emulated) return nested_speculative(body, *static_cast<emu_tx*>(ctx.tx));
+      return nested_speculative(body, *static_cast<htm_tx*>(ctx.tx));
+    case path_kind::stm: return nested_speculative(body, *static_cast<stm_tx*>(ctx.tx));
     case path_kind::serial: break;
   }
-  return static_cast<result_t<F>>(body(*static_cast<serial_tx*>(ctx.tx)));
+  const savepoint sp{ctx.undo.size(), ctx.allocs.size(), ctx.frees.size(), ctx.on_commit.size(),
+                     ctx.on_abort.size()};
+  try {
+    return static_cast<result_t<F>>(body(*static_cast<serial_tx*>(ctx.tx)));
+  } catch (const tx_abort&) {
+    throw;
+  } catch (abi::__forced_unwind&) {
+    throw;
+  } catch (...) {
+    rollback_to(ctx, sp);
+    throw;
+  }
 }
 
 }  // namespace hytm::detail
