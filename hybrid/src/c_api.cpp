@@ -136,6 +136,16 @@ hytm_tx* block_enter(const char* site, std::uintptr_t frame, const void* caller)
   return tx;
 }
 
+// A fresh tx object for this attempt: it takes the thread's current
+// generation (tx.hpp, tx_base::live()), so a C++ atomic() nested in the
+// block may use it, and the previous attempt's object no longer passes.
+// Made before xbegin: nothing here may run inside a region.
+template <class Tx>
+Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
+  obj.~Tx();
+  return *::new (&obj) Tx(ctx);
+}
+
 void block_attempt(hytm_tx* tx) {
   if (tx->nested) return;
   hytm::thread_ctx& ctx = *tx->ctx;
@@ -145,7 +155,7 @@ void block_attempt(hytm_tx* tx) {
       case path_kind::htm: {
         ctx.site->counters[ctr::htm_starts].add();
         tx->t0 = d::attempt_start(ctx);
-        ctx.tx = &tx->htm;
+        ctx.tx = &fresh(tx->htm, ctx);
         // Written before xbegin, reset below if it aborts.
         tx->in_attempt = true;
         ctx.c_active = true;
@@ -159,14 +169,14 @@ void block_attempt(hytm_tx* tx) {
       case path_kind::stm:
         tx->t0 = d::attempt_start(ctx);
         d::stm_attempt_start(ctx);
-        ctx.tx = &tx->stm;
+        ctx.tx = &fresh(tx->stm, ctx);
         tx->in_attempt = true;
         ctx.c_active = true;
         return;
       case path_kind::serial:
         tx->t0 = d::attempt_start(ctx);
         d::serial_attempt_start(ctx);
-        ctx.tx = &tx->serial;
+        ctx.tx = &fresh(tx->serial, ctx);
         tx->in_attempt = true;
         ctx.c_active = true;
         return;

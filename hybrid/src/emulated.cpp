@@ -69,7 +69,7 @@ unsigned emulated_commit(thread_ctx& ctx) {
   return st;
 }
 
-void emulated_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept {
+void emulated_aborted(thread_ctx& ctx, std::uint64_t t0) {
   if (const std::uintptr_t line = ctx.emu.conflict_line())
     record_conflict(ctx, line * 64, ~0u, aborted_time(t0));
   ctx.emu.end();

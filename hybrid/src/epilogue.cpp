@@ -1,9 +1,12 @@
 // What happens after an attempt: statistics, memory, handlers.  Out of line
 // so that the inlined attempt loop stays small.
+#include <cxxabi.h>
 #include <malloc.h>
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
+#include <iterator>
 #include <deque>
 #include <mutex>
 
@@ -11,6 +14,8 @@
 #include "hytm/hybrid/run.hpp"
 
 namespace hytm::detail {
+
+__thread std::uint64_t t_tx_gen __attribute__((tls_model("initial-exec"))) = 0;
 
 namespace {
 
@@ -28,17 +33,33 @@ void record_footprint(thread_ctx& ctx, footprint which, auto&& fill) {
   ctx.site->counters.fp[static_cast<std::size_t>(which)][footprint_bucket(lines)].add();
 }
 
+// Runs every handler, in registration order, even when some throw, and
+// returns the first exception (R5).  Moved out first: a handler may run a
+// transaction of its own.  An abort of the enclosing transaction (a handler
+// run by rollback_to() inside it) and thread cancellation are not the
+// handler's to report: they go on at once.
 template <class V>
-void run_handlers(V& handlers) {
-  if (handlers.empty()) return;
-  // Moved out first: a handler may run a transaction of its own.  The
-  // vector's storage then comes back, so that a later registration inside a
-  // hardware region finds room without allocating (handler.hpp).
+std::exception_ptr run_handlers(V& handlers) {
+  if (handlers.empty()) return nullptr;
   V mine;
   mine.swap(handlers);
-  for (auto& h : mine) h();
+  std::exception_ptr first;
+  for (auto& h : mine) {
+    try {
+      h();
+    } catch (const tx_abort&) {
+      throw;
+    } catch (abi::__forced_unwind&) {
+      throw;
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  // The vector's storage comes back, so that a later registration inside a
+  // hardware region finds room without allocating (handler.hpp).
   mine.clear();
   if (handlers.empty()) handlers.swap(mine);
+  return first;
 }
 
 // ---- the allocation cache (alloc_cache.hpp) ----
@@ -103,6 +124,17 @@ void do_frees(thread_ctx& ctx) {
   ctx.frees.clear();
 }
 
+// Destroys (~T() for tx.make) and releases the allocations from `from` on,
+// newest first: an object made later may point into one made earlier.
+void release_allocs(thread_ctx& ctx, std::size_t from) noexcept {
+  for (std::size_t i = ctx.allocs.size(); i-- > from;) {
+    const deferred_free& a = ctx.allocs[i];
+    if (a.destroy) a.destroy(a.ptr);
+    give_back_block(ctx, a.ptr);
+  }
+  ctx.allocs.resize(from);
+}
+
 }  // namespace
 
 void refill_logs_or_class(thread_ctx& ctx, std::uint8_t code);
@@ -160,15 +192,39 @@ void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
     do_frees(ctx);
   }
   ctx.on_abort.clear();
-  run_handlers(ctx.on_commit);
+  // The transaction is committed whatever the handlers do.
+  if (std::exception_ptr e = run_handlers(ctx.on_commit)) std::rethrow_exception(e);
 }
 
-void abort_epilogue(thread_ctx& ctx) noexcept {
-  for (void* p : ctx.allocs) give_back_block(ctx, p);
-  ctx.allocs.clear();
+void abort_epilogue(thread_ctx& ctx) {
+  release_allocs(ctx, 0);
   ctx.frees.clear();
   ctx.on_commit.clear();
-  run_handlers(ctx.on_abort);
+  // The body's own exception, if one is leaving, wins (R5); else the first
+  // handler exception ends the transaction, rolled back and not re-run.
+  const bool body_threw = ctx.body_threw;
+  ctx.body_threw = false;
+  std::exception_ptr e = run_handlers(ctx.on_abort);
+  if (e && !body_threw) std::rethrow_exception(e);
+}
+
+// A nested transaction's exception, on the serial path (run.hpp, nested()):
+// its writes, allocations and commit handlers go; its abort handlers run
+// now, inside the enclosing transaction; the enclosing one goes on.
+void rollback_to(thread_ctx& ctx, const savepoint& sp) {
+  ctx.undo.rollback_to(sp.undo);
+  release_allocs(ctx, sp.allocs);
+  ctx.frees.resize(sp.frees);
+  // handler is move-constructible only (handler.hpp): truncate from the end.
+  while (ctx.on_commit.size() > sp.on_commit) ctx.on_commit.pop_back();
+  if (ctx.on_abort.size() <= sp.on_abort) return;
+  std::vector<handler> mine;
+  mine.reserve(ctx.on_abort.size() - sp.on_abort);
+  for (std::size_t i = sp.on_abort; i < ctx.on_abort.size(); ++i)
+    mine.emplace_back(std::move(ctx.on_abort[i]));
+  while (ctx.on_abort.size() > sp.on_abort) ctx.on_abort.pop_back();
+  // The nested body's exception is leaving: it wins over the handlers'.
+  (void)run_handlers(mine);
 }
 
 void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
@@ -212,7 +268,7 @@ void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
   hit->writer_site = writer;
 }
 
-void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept {
+void stm_aborted(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
   const std::uint64_t spent = aborted_time(t0);
   site.counters[ctr::ns_aborted].add(spent);
@@ -285,12 +341,12 @@ void stm_attempt_start(thread_ctx& ctx) {
   ctx.restart_asked = false;
 }
 
-path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) noexcept {
+path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) {
   const bool serial = ctx.want_serial;
   // irrevocable() ends the attempt like restart() does: explicit.
   const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort();
   stm_aborted(ctx, t0);
-  return serial ? pol.to_serial(ctr::fb_irrevocable) : pol.after_stm_abort(why);
+  return serial ? pol.to_serial(ctx.serial_why) : pol.after_stm_abort(why);
 }
 
 void serial_attempt_start(thread_ctx& ctx) {
@@ -301,13 +357,15 @@ void serial_attempt_start(thread_ctx& ctx) {
   ctx.restart_asked = false;
 }
 
-void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0) noexcept {
+void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0) {
   ctx.undo.rollback();
   ctx.depth = 0;
-  abort_epilogue(ctx);
   g_serial_lock.unlock();
   ctx.site->counters[ctr::serial_rollbacks].add();
   ctx.site->counters[ctr::ns_aborted].add(aborted_time(t0));
+  // The handlers run after the unlock: they may throw (R5) or run
+  // transactions of their own.
+  abort_epilogue(ctx);
 }
 
 // ---- scripted hardware statuses (tests) ----

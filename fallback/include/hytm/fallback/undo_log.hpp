@@ -22,10 +22,15 @@ class undo_log {
     std::memcpy(bytes_.data() + at, p, n);
     entries_.push_back({p, at, n});
   }
-  void rollback() noexcept {
-    for (auto e = entries_.rbegin(); e != entries_.rend(); ++e)
-      std::memcpy(e->addr, bytes_.data() + e->offset, e->size);
-    clear();
+  void rollback() noexcept { rollback_to(0); }
+  // Restores, newest first, every byte saved since size() was `mark`, and
+  // forgets those entries; older ones stay, for the enclosing transaction.
+  void rollback_to(std::size_t mark) noexcept {
+    if (mark >= entries_.size()) return;
+    for (std::size_t i = entries_.size(); i-- > mark;)
+      std::memcpy(entries_[i].addr, bytes_.data() + entries_[i].offset, entries_[i].size);
+    bytes_.resize(entries_[mark].offset);
+    entries_.resize(mark);
   }
   void clear() noexcept {
     entries_.clear();

@@ -136,12 +136,12 @@ HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std:
                                       unsigned status) noexcept;
 // A software attempt: start; after a failed one, the next path.
 HYTM_API void stm_attempt_start(thread_ctx& ctx);
-HYTM_API path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol,
-                                      std::uint64_t t0) noexcept;
+// May throw: an on_abort handler's exception (R5).
+HYTM_API path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0);
 // A serial attempt: start (takes the lock, drains); roll back after restart()
 // or an exception.
 HYTM_API void serial_attempt_start(thread_ctx& ctx);
-HYTM_API void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0) noexcept;
+HYTM_API void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0);  // may throw, likewise
 
 }  // namespace detail
 }  // namespace hytm

@@ -6,6 +6,8 @@
 // happens, so the next attempt starts clean.
 #pragma once
 
+#include <cxxabi.h>
+
 #include <optional>
 #include <thread>
 #include <source_location>
@@ -90,16 +92,16 @@ HYTM_API site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t l
 // commit (H3).
 enum class quiesce_after : std::uint8_t { none, stm_commit, htm_commit };
 HYTM_API void commit_epilogue(thread_ctx& ctx, quiesce_after q);
-HYTM_API void abort_epilogue(thread_ctx& ctx) noexcept;
+HYTM_API void abort_epilogue(thread_ctx& ctx);  // may throw: an on_abort handler's exception
 HYTM_API void stm_committed(thread_ctx& ctx, std::uint64_t t0);
-HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
+HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API void serial_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API unsigned scripted_status() noexcept;
 // The model's side of (H2) and (H3), and the end of an emulated attempt.
 HYTM_API void emulated_subscribe(thread_ctx& ctx);
 HYTM_API void emulated_announce(thread_ctx& ctx);
 HYTM_API unsigned emulated_commit(thread_ctx& ctx);
-HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0) noexcept;
+HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0);
 // A C++ transaction nested in a C one (hytm.h) restarts the C transaction
 // at its restart point: a tx_abort cannot cross the C frames between.
 [[noreturn]] HYTM_API void c_restart(thread_ctx& ctx);
@@ -130,8 +132,8 @@ unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64
   ctx.emulated = true;
   ctx.saw_software = false;
   ctx.htm_wrote = false;
-  emu_tx tx(ctx);
-  ctx.tx = &tx;
+  tx_in_slot<emu_tx> held(ctx);
+  emu_tx& tx = held.tx;
   unsigned st;
   try {
     if (g_flaw != protocol_flaw::late_subscription) emulated_subscribe(ctx);  // (H2)
@@ -144,6 +146,7 @@ unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64
   } catch (...) {
     // Like RTM's catch-and-xabort: re-run where the exception can escape
     // from a validated state.
+    ctx.body_threw = true;  // it wins over an on_abort handler's (R5)
     ctx.emu.xabort(static_cast<std::uint8_t>(htm::abort_code::exception));
     st = ctx.emu.status();
   }
@@ -168,14 +171,15 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
     ctx.depth = 1;
     ctx.path = path_kind::htm;
     ctx.htm_wrote = false;
-    htm_tx tx(ctx);
-    ctx.tx = &tx;
+    tx_in_slot<htm_tx> held(ctx);
+    htm_tx& tx = held.tx;
     unsigned st = htm::started;
     try {
       out.run(body, tx);
     } catch (const tx_abort&) {
       st = htm::abort_status::explicit_with(static_cast<htm::abort_code>(ctx.scripted_abort)).raw;
     } catch (...) {
+      ctx.body_threw = true;  // as in run_emulated()
       st = htm::abort_status::explicit_with(htm::abort_code::exception).raw;
     }
     ctx.scripted = false;
@@ -184,8 +188,10 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
     if (st != htm::started) abort_epilogue(ctx);
     return st;
   }
-  htm_tx tx(ctx);
-  ctx.tx = &tx;
+  // Made before xbegin: what the attempt writes to ctx is written outside
+  // the region (the tx slot, the generation, ctx.tx).
+  tx_in_slot<htm_tx> held(ctx);
+  htm_tx& tx = held.tx;
   const unsigned s = htm_start(ctx);
   if (s != htm::started) return s;
   try {
@@ -203,23 +209,27 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
              path_kind& next) {
   const std::uint64_t t0 = attempt_start(ctx);
   stm_attempt_start(ctx);
-  stm_tx tx(ctx);
-  ctx.tx = &tx;
+  tx_in_slot<stm_tx> held(ctx);
+  stm_tx& tx = held.tx;
+  bool committed = false;
   try {
     out.run(body, tx);
-    if (ctx.stm.commit()) {
-      stm_committed(ctx, t0);
-      return true;
-    }
+    committed = ctx.stm.commit();
   } catch (const tx_abort&) {
   } catch (...) {
     // A user exception escapes only from a consistent state: if the
     // attempt was doomed (an abort swallowed by the body) it runs again.
     if (!ctx.stm.doomed() && ctx.stm.validate()) {
+      ctx.body_threw = true;  // it wins over an on_abort handler's (R5)
       stm_aborted(ctx, t0);
       ctx.site->counters[ctr::exceptions].add();
       throw;
     }
+  }
+  // Outside the try: an on_commit handler's exception leaves atomic() (R5).
+  if (committed) {
+    stm_committed(ctx, t0);
+    return true;
   }
   next = stm_attempt_failed(ctx, pol, t0);
   return false;
@@ -230,12 +240,13 @@ template <class F, class R>
 bool run_serial(F& body, result_slot<R>& out, thread_ctx& ctx) {
   const std::uint64_t t0 = attempt_start(ctx);
   serial_attempt_start(ctx);
-  serial_tx tx(ctx);
-  ctx.tx = &tx;
+  tx_in_slot<serial_tx> held(ctx);
+  serial_tx& tx = held.tx;
   try {
     out.run(body, tx);
   } catch (const tx_abort&) {
   } catch (...) {
+    ctx.body_threw = true;  // it wins over an on_abort handler's (R5)
     serial_rolled_back(ctx, t0);
     ctx.site->counters[ctr::exceptions].add();
     throw;
@@ -283,17 +294,51 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   }
 }
 
-// A transaction inside a transaction joins it (flattened nesting).
+// A transaction inside a transaction joins it (flattened nesting), except
+// that an exception leaving the nested one undoes the nested one's writes,
+// allocations and handlers while the enclosing one goes on (rule R3):
+//   - serial path: a savepoint in the logs, rolled back before the
+//     exception leaves the nested atomic();
+//   - hardware and software paths: neither the hardware nor the redo log
+//     can drop only the nested part, so the whole attempt aborts and runs
+//     again serially (fallbacks.exception), where the savepoint does it.
+// An abort (tx_abort) always ends the whole attempt.
+HYTM_API void rollback_to(thread_ctx& ctx, const savepoint& sp);
+
+template <class F, class Tx>
+result_t<F> nested_speculative(F& body, Tx& tx) {
+  try {
+    return static_cast<result_t<F>>(body(tx));
+  } catch (const tx_abort&) {
+    throw;
+  } catch (abi::__forced_unwind&) {  // thread cancellation: not ours to stop
+    throw;
+  } catch (...) {
+    tx_access::nested_threw(tx);
+  }
+}
+
 template <class F>
 result_t<F> joined(F& body, thread_ctx& ctx) {
   switch (ctx.path) {
     case path_kind::htm:
-      if (ctx.emulated) return static_cast<result_t<F>>(body(*static_cast<emu_tx*>(ctx.tx)));
-      return static_cast<result_t<F>>(body(*static_cast<htm_tx*>(ctx.tx)));
-    case path_kind::stm: return static_cast<result_t<F>>(body(*static_cast<stm_tx*>(ctx.tx)));
+      if (ctx.emulated) return nested_speculative(body, *static_cast<emu_tx*>(ctx.tx));
+      return nested_speculative(body, *static_cast<htm_tx*>(ctx.tx));
+    case path_kind::stm: return nested_speculative(body, *static_cast<stm_tx*>(ctx.tx));
     case path_kind::serial: break;
   }
-  return static_cast<result_t<F>>(body(*static_cast<serial_tx*>(ctx.tx)));
+  const savepoint sp{ctx.undo.size(), ctx.allocs.size(), ctx.frees.size(), ctx.on_commit.size(),
+                     ctx.on_abort.size()};
+  try {
+    return static_cast<result_t<F>>(body(*static_cast<serial_tx*>(ctx.tx)));
+  } catch (const tx_abort&) {
+    throw;
+  } catch (abi::__forced_unwind&) {
+    throw;
+  } catch (...) {
+    rollback_to(ctx, sp);
+    throw;
+  }
 }
 
 template <class F>

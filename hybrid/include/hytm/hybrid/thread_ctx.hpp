@@ -32,6 +32,13 @@ struct deferred_free {
   void (*destroy)(void*);  // runs the destructor (may be null), then frees
 };
 
+// How far a transaction's logs had grown when a nested transaction began:
+// the serial path rolls back to it when an exception leaves the nested one
+// (run.hpp, nested()).
+struct savepoint {
+  std::size_t undo, allocs, frees, on_commit, on_abort;
+};
+
 // Cache-line aligned, so that no other object shares the lines a hardware
 // attempt writes (depth, flags): a write by another thread to a neighbour
 // would abort the attempt.
@@ -44,8 +51,15 @@ struct alignas(cache_line) thread_ctx {
   int depth = 0;
   path_kind path = path_kind::serial;
   void* tx = nullptr;  // the path's tx object, for flattened nesting
+  // Where the tx objects live, one slot per attempt in turn (tx.hpp,
+  // tx_in_slot): a reference that escapes an attempt names a slot the
+  // following attempts do not use, until 63 more have run.
+  static constexpr std::size_t tx_slot_count = 64;
+  alignas(16) unsigned char tx_slots[tx_slot_count][16];
   site_local* site = nullptr;
   bool want_serial = false;     // irrevocable() asked for the serial path
+  ctr serial_why = ctr::fb_irrevocable;  // ... or an exception left a nested transaction
+  bool body_threw = false;      // a body's exception is leaving (epilogue.cpp)
   bool restart_asked = false;   // restart() was called (and maybe swallowed)
   bool saw_software = false;    // a hardware commit announced itself (H3)
   bool htm_wrote = false;       // the hardware attempt stored to shared data
@@ -67,8 +81,8 @@ struct alignas(cache_line) thread_ctx {
   undo_log undo;
   // The logs below keep their capacity across transactions; a hardware
   // attempt that finds one full aborts (code refill_logs) and the policy
-  // grows it outside the region (alloc.cpp).
-  std::vector<void*> allocs;         // released if the attempt aborts
+  // grows it outside the region (epilogue.cpp).
+  std::vector<deferred_free> allocs;  // destroyed and released if the attempt aborts
   std::vector<deferred_free> frees;  // done after commit
   std::vector<handler> on_commit;
   std::vector<handler> on_abort;
@@ -93,6 +107,16 @@ struct alignas(cache_line) thread_ctx {
   std::uint32_t hot = 0;         // transactions left to time aborts in (run.hpp)
   std::vector<std::uintptr_t> scratch;
 };
+
+namespace detail {
+// The generation of the calling thread's tx object in flight, bumped when a
+// tx object is made and when it ends: a tx whose number differs escaped its
+// attempt (tx.hpp, tx_base::live(); docs/rules.md R2).  Apart from the
+// context, so that the check never follows a pointer read from a tx object
+// that may be dead; __thread and initial-exec: one %fs-relative load, no
+// TLS wrapper call, also inside a hardware region.
+extern HYTM_API __thread std::uint64_t t_tx_gen __attribute__((tls_model("initial-exec")));
+}  // namespace detail
 
 // The calling thread's context (created on first use).
 HYTM_API thread_ctx& current_ctx();

@@ -9,10 +9,18 @@
 //              first, so that a throwing body can be rolled back.
 // All three offer the same operations, so one body serves every path.
 //
-// The objects cannot be copied or moved, and exist only while the body runs:
-// a tx operation outside a transaction does not compile unless a reference
-// escapes the body; operations that are not on the hot path then check it
-// at run time.
+// The objects cannot be copied or moved, and exist only while the attempt
+// that received them runs.  A reference that escapes the body (captured and
+// called later) is refused at run time with a message: each tx carries the
+// generation number its thread gave it, and every operation compares it
+// with the thread's current one (one compare; docs/rules.md, rule R2).
+//
+// Any address works on every path (rule R1): an object whose address is
+// not a multiple of its size (a packed member, a misaligned pointer) is
+// split into naturally aligned pieces at run time.  tx.load and tx.store
+// copy the value on the stack and so are limited to max_value_size bytes
+// (rule R6, a compile-time error); tx.load_into / tx.store_from and
+// tx.read / tx.write copy any size piece by piece.
 #pragma once
 
 #include <array>
@@ -61,9 +69,26 @@ inline T from_bits(std::uint64_t v) noexcept {
 template <class T>
 inline constexpr bool shareable = std::is_trivially_copyable_v<T> && !std::is_const_v<T>;
 
+// Word-like types are one piece only where the object's address is a
+// multiple of its size: alignof(T) says nothing about a packed member or an
+// object reached through a cast pointer.
+// (A pointer, not a reference: binding a reference to a misaligned object
+// is what UBSan's alignment check reports.)
+template <class T>
+[[gnu::always_inline]] inline bool naturally_aligned(const T* obj) noexcept {
+  return (reinterpret_cast<std::uintptr_t>(obj) & (sizeof(T) - 1)) == 0;
+}
+
+struct tx_access;
+
 }  // namespace detail
 
-// What every path shares: memory and handlers.
+// The largest object tx.load and tx.store take by value (they hold up to
+// two copies of it on the stack).  Larger ones: tx.load_into(dst, src),
+// tx.store_from(dst, src), tx.read(dst, src, n), tx.write(dst, src, n).
+inline constexpr std::size_t max_value_size = 4096;
+
+// What every path shares: memory, handlers, and the escape check.
 class tx_base {
  public:
   tx_base(const tx_base&) = delete;
@@ -80,13 +105,19 @@ class tx_base {
     live();
     if (p) detail::tx_defer_free(*ctx_, p, nullptr);
   }
-  // A new T, destroyed and freed if the transaction aborts.  The object is
-  // private until the transaction publishes it, so its constructor runs
-  // uninstrumented.
+  // A new T, destroyed (~T() runs) and freed if the attempt aborts.  The
+  // object is private until the transaction publishes it, so its
+  // constructor runs uninstrumented.
   template <class T, class... A>
   [[gnu::always_inline]] T* make(A&&... args) {
     void* p = alloc(sizeof(T), alignof(T));
-    return ::new (p) T(std::forward<A>(args)...);
+    // By index: the constructor may run a (nested) transaction that
+    // allocates too.
+    const std::size_t at = ctx_->allocs.size() - 1;
+    T* t = ::new (p) T(std::forward<A>(args)...);
+    if constexpr (!std::is_trivially_destructible_v<T>)
+      ctx_->allocs[at].destroy = [](void* q) { static_cast<T*>(q)->~T(); };
+    return t;
   }
   // Runs ~T() and frees, after commit.
   template <class T>
@@ -95,7 +126,10 @@ class tx_base {
     if (p) detail::tx_defer_free(*ctx_, p, [](void* q) { static_cast<T*>(q)->~T(); });
   }
   // fn runs after the transaction commits (once), outside it.  A callable
-  // of up to 48 bytes is kept in place (handler.hpp): no allocation.
+  // of up to 48 bytes is kept in place (handler.hpp): no allocation.  Every
+  // handler runs, in registration order; if some throw, the first
+  // exception leaves atomic() after the last handler ran (the transaction
+  // stays committed).
   template <class F>
   [[gnu::always_inline]] void on_commit(F&& fn) {
     live();
@@ -105,6 +139,9 @@ class tx_base {
   // exception leaves it).  On the hardware path the registration itself is
   // rolled back with the attempt's memory, which the hardware has already
   // restored: abort handlers serve state that lives outside shared memory.
+  // Every handler runs; if some throw, the first exception leaves atomic()
+  // and the transaction is not run again (it stays rolled back), unless
+  // the body's own exception is leaving it, which then wins.
   template <class F>
   [[gnu::always_inline]] void on_abort(F&& fn) {
     live();
@@ -113,46 +150,125 @@ class tx_base {
   [[gnu::always_inline]] path_kind path() const noexcept { return ctx_->path; }
 
  protected:
-  explicit tx_base(thread_ctx& ctx) noexcept : ctx_(&ctx) {}
+  explicit tx_base(thread_ctx& ctx) noexcept : ctx_(&ctx), gen_(++detail::t_tx_gen) {}
+  // The attempt is over: a reference kept past it no longer matches.
+  ~tx_base() {
+    ++detail::t_tx_gen;
+    ctx_->tx = nullptr;
+  }
+  // One compare on every operation (R2), before anything else is read from
+  // the object, which may be dead (its stack frame reused): a stale tx of
+  // this thread mismatches, as the number only grows, unless the tx object
+  // of the thread's current attempt sits at the very same address (the
+  // stale reference then names the current tx).
   [[gnu::always_inline]] void live() const {
-    if (HYTM_UNLIKELY(ctx_->depth == 0)) detail::misuse("a tx operation outside its transaction");
+    if (HYTM_UNLIKELY(gen_ != detail::t_tx_gen))
+      detail::misuse(
+          "a tx operation outside the attempt that received the tx (the tx escaped its "
+          "transaction body: keep no reference to it past the body; docs/rules.md R2)");
   }
   thread_ctx* ctx_;
+  std::uint64_t gen_;
 };
 
-// The hardware path.
-class htm_tx : public tx_base {
+// Typed forms of every path's read(dst, src, n) / write(dst, src, n), for
+// objects of any size, without a copy on the stack.
+template <class Tx>
+class tx_bulk : public tx_base {
  public:
-  explicit htm_tx(thread_ctx& ctx) noexcept : tx_base(ctx) {}
+  // dst = src, src read transactionally.
+  template <class T>
+  void load_into(T& dst, T& src) {
+    static_assert(detail::shareable<T>, "tx.load_into needs a non-const trivially copyable object");
+    static_cast<Tx*>(this)->read(&dst, &src, sizeof(T));
+  }
+  // dst = src, dst written transactionally.
+  template <class T>
+  void store_from(T& dst, const T& src) {
+    static_assert(detail::shareable<T>, "tx.store_from needs a non-const trivially copyable object");
+    static_cast<Tx*>(this)->write(&dst, &src, sizeof(T));
+  }
+
+ protected:
+  using tx_base::tx_base;
+};
+
+namespace detail {
+template <class T>
+consteval bool by_value() {
+  static_assert(sizeof(T) <= max_value_size,
+                "tx.load / tx.store copy the object on the stack and take at most "
+                "hytm::max_value_size (4096) bytes: for a larger object use "
+                "tx.load_into(dst, src) / tx.store_from(dst, src) or tx.read(dst, src, n) / "
+                "tx.write(dst, src, n) (docs/rules.md R6)");
+  return true;
+}
+}  // namespace detail
+
+// The hardware path.
+class htm_tx : public tx_bulk<htm_tx> {
+ public:
+  explicit htm_tx(thread_ctx& ctx) noexcept : tx_bulk(ctx) {}
 
   template <class T>
   [[gnu::always_inline]] T load(T& obj) noexcept {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
+    static_assert(detail::by_value<T>());
+    live();
     if constexpr (pieces::is_word_like<T>) {
-      return std::atomic_ref<T>(obj).load(std::memory_order_relaxed);
-    } else {
-      std::array<unsigned char, sizeof(T)> b;
-      std::memcpy(b.data(), &obj, sizeof(T));
-      return std::bit_cast<T>(b);
+      if (HYTM_LIKELY(detail::naturally_aligned(&obj)))
+        return std::atomic_ref<T>(obj).load(std::memory_order_relaxed);
     }
+    // atomic_ref on a misaligned address is undefined; the hardware tracks
+    // a plain copy of any bytes.
+    std::array<unsigned char, sizeof(T)> b;
+    std::memcpy(b.data(), &obj, sizeof(T));
+    return std::bit_cast<T>(b);
   }
   template <class T>
   [[gnu::always_inline]] void store(T& obj, std::type_identity_t<T> v) noexcept {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
+    static_assert(detail::by_value<T>());
+    live();
     ctx_->htm_wrote = true;  // (H3): only a writer announces its commit
-    if constexpr (pieces::is_word_like<T>)
-      std::atomic_ref<T>(obj).store(v, std::memory_order_relaxed);
-    else
-      std::memcpy(&obj, &v, sizeof(T));
+    if constexpr (pieces::is_word_like<T>) {
+      if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
+        std::atomic_ref<T>(obj).store(v, std::memory_order_relaxed);
+        return;
+      }
+    }
+    std::memcpy(&obj, &v, sizeof(T));
+  }
+  [[gnu::always_inline]] void read(void* dst, const void* src, std::size_t n) noexcept {
+    live();
+    std::memcpy(dst, src, n);
+  }
+  [[gnu::always_inline]] void write(void* dst, const void* src, std::size_t n) noexcept {
+    live();
+    ctx_->htm_wrote = true;
+    std::memcpy(dst, src, n);
   }
   // Aborts the hardware attempt; the policy re-runs the body serially.
-  [[gnu::always_inline]] void irrevocable() { abort_with<htm::abort_code::irrevocable>(); }
+  [[gnu::always_inline]] void irrevocable() {
+    live();
+    abort_with<htm::abort_code::irrevocable>();
+  }
   [[noreturn, gnu::always_inline]] void restart() {
+    live();
     abort_with<htm::abort_code::restart>();
     __builtin_unreachable();
   }
 
  private:
+  friend struct detail::tx_access;
+  // An exception left a nested transaction (run.hpp, nested()): the
+  // hardware cannot undo only the nested part, so the whole attempt goes,
+  // and the policy re-runs it serially (fallbacks.exception), where a
+  // savepoint undoes the nested part alone.
+  [[noreturn]] void nested_threw() {
+    abort_with<htm::abort_code::exception>();
+    __builtin_unreachable();
+  }
   template <htm::abort_code C>
   [[gnu::always_inline]] void abort_with() {
     // Scripted test mode runs "hardware" bodies outside a real region,
@@ -167,107 +283,170 @@ class htm_tx : public tx_base {
 
 // The hardware path on the RTM model (HYTM_HTM=emulate): every access goes
 // through the model, which tracks lines and buffers writes.
-class emu_tx : public tx_base {
+class emu_tx : public tx_bulk<emu_tx> {
  public:
-  explicit emu_tx(thread_ctx& ctx) noexcept : tx_base(ctx) {}
+  explicit emu_tx(thread_ctx& ctx) noexcept : tx_bulk(ctx) {}
 
   template <class T>
   T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
+    static_assert(detail::by_value<T>());
     std::array<unsigned char, sizeof(T)> b;
-    std::size_t off = 0;
-    pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
-      std::uint64_t v;
-      if (HYTM_UNLIKELY(!ctx_->emu.read(p, k, v))) detail::throw_abort();
-      std::memcpy(b.data() + off, &v, k);
-      off += k;
-    });
+    read(b.data(), &obj, sizeof(T));
     return std::bit_cast<T>(b);
   }
   template <class T>
   void store(T& obj, std::type_identity_t<T> v) {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
-    ctx_->htm_wrote = true;
+    static_assert(detail::by_value<T>());
     const auto b = std::bit_cast<std::array<unsigned char, sizeof(T)>>(v);
-    std::size_t off = 0;
-    pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
+    write(&obj, b.data(), sizeof(T));
+  }
+  // Piece by piece through the model (pieces are naturally aligned, so
+  // none crosses a line).
+  void read(void* dst, const void* src, std::size_t n) {
+    live();
+    auto* out = static_cast<unsigned char*>(dst);
+    pieces::split(src, n, [&](void* p, std::size_t k) {
+      std::uint64_t v;
+      if (HYTM_UNLIKELY(!ctx_->emu.read(p, k, v))) detail::throw_abort();
+      std::memcpy(out, &v, k);
+      out += k;
+    });
+  }
+  void write(void* dst, const void* src, std::size_t n) {
+    live();
+    ctx_->htm_wrote = true;  // (H3): only a writer announces its commit
+    const auto* in = static_cast<const unsigned char*>(src);
+    pieces::split(dst, n, [&](void* p, std::size_t k) {
       std::uint64_t w = 0;
-      std::memcpy(&w, b.data() + off, k);
+      std::memcpy(&w, in, k);
       if (HYTM_UNLIKELY(!ctx_->emu.write(p, k, w))) detail::throw_abort();
-      off += k;
+      in += k;
     });
   }
   // As on real RTM: an explicit abort, then the serial path.
   void irrevocable() {
+    live();
     ctx_->emu.xabort(static_cast<std::uint8_t>(htm::abort_code::irrevocable));
     detail::throw_abort();
   }
   [[noreturn]] void restart() {
+    live();
     ctx_->emu.xabort(static_cast<std::uint8_t>(htm::abort_code::restart));
+    detail::throw_abort();
+  }
+
+ private:
+  friend struct detail::tx_access;
+  [[noreturn]] void nested_threw() {  // as htm_tx::nested_threw
+    ctx_->emu.xabort(static_cast<std::uint8_t>(htm::abort_code::exception));
     detail::throw_abort();
   }
 };
 
 // The software path, over NOrec.
-class stm_tx : public tx_base {
+class stm_tx : public tx_bulk<stm_tx> {
  public:
-  explicit stm_tx(thread_ctx& ctx) noexcept : tx_base(ctx) {}
+  explicit stm_tx(thread_ctx& ctx) noexcept : tx_bulk(ctx) {}
 
   template <class T>
   T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
+    static_assert(detail::by_value<T>());
+    live();
     if constexpr (pieces::is_word_like<T>) {
-      const stm::read_result r = ctx_->stm.read(&obj, sizeof(T));
-      if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
-      return detail::from_bits<T>(r.value);
-    } else {
-      std::array<unsigned char, sizeof(T)> b;
-      std::size_t off = 0;
-      pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
-        const stm::read_result r = ctx_->stm.read(p, k);
+      if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
+        const stm::read_result r = ctx_->stm.read(&obj, sizeof(T));
         if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
-        std::memcpy(b.data() + off, &r.value, k);  // little-endian: low bytes first
-        off += k;
-      });
-      return std::bit_cast<T>(b);
+        return detail::from_bits<T>(r.value);
+      }
     }
+    std::array<unsigned char, sizeof(T)> b;
+    read_pieces(b.data(), &obj, sizeof(T));
+    return std::bit_cast<T>(b);
   }
   template <class T>
   void store(T& obj, std::type_identity_t<T> v) {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
+    static_assert(detail::by_value<T>());
+    live();
     if constexpr (pieces::is_word_like<T>) {
-      ctx_->stm.write(&obj, sizeof(T), detail::to_bits(v));
-    } else {
-      const auto b = std::bit_cast<std::array<unsigned char, sizeof(T)>>(v);
-      std::size_t off = 0;
-      pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
-        std::uint64_t w = 0;
-        std::memcpy(&w, b.data() + off, k);
-        ctx_->stm.write(p, k, w);
-        off += k;
-      });
+      if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
+        ctx_->stm.write(&obj, sizeof(T), detail::to_bits(v));
+        return;
+      }
     }
+    const auto b = std::bit_cast<std::array<unsigned char, sizeof(T)>>(v);
+    write_pieces(&obj, b.data(), sizeof(T));
+  }
+  void read(void* dst, const void* src, std::size_t n) {
+    live();
+    read_pieces(dst, src, n);
+  }
+  void write(void* dst, const void* src, std::size_t n) {
+    live();
+    write_pieces(dst, src, n);
   }
   void irrevocable() {
+    live();
     ctx_->want_serial = true;
+    ctx_->serial_why = ctr::fb_irrevocable;
     ctx_->stm.doom(stm::abort_reason::explicit_restart);
     detail::throw_abort();
   }
   [[noreturn]] void restart() {
+    live();
     ctx_->restart_asked = true;
     ctx_->stm.doom(stm::abort_reason::explicit_restart);
+    detail::throw_abort();
+  }
+
+ private:
+  friend struct detail::tx_access;
+  void read_pieces(void* dst, const void* src, std::size_t n) {
+    auto* out = static_cast<unsigned char*>(dst);
+    pieces::split(src, n, [&](void* p, std::size_t k) {
+      const stm::read_result r = ctx_->stm.read(p, k);
+      if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
+      std::memcpy(out, &r.value, k);  // little-endian: low bytes first
+      out += k;
+    });
+  }
+  void write_pieces(void* dst, const void* src, std::size_t n) {
+    const auto* in = static_cast<const unsigned char*>(src);
+    pieces::split(dst, n, [&](void* p, std::size_t k) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, in, k);
+      ctx_->stm.write(p, k, w);
+      in += k;
+    });
+  }
+  // An exception left a nested transaction.  The write set has no
+  // savepoints: if the attempt is consistent, re-run it serially
+  // (fallbacks.exception), where a savepoint undoes the nested part alone;
+  // if not, the exception came from a doomed attempt and it simply runs
+  // again.
+  [[noreturn]] void nested_threw() {
+    if (!ctx_->stm.doomed() && ctx_->stm.validate()) {
+      ctx_->want_serial = true;
+      ctx_->serial_why = ctr::fb_exception;
+      ctx_->stm.doom(stm::abort_reason::explicit_restart);
+    }
     detail::throw_abort();
   }
 };
 
 // The serial path: alone, in place, with an undo log.
-class serial_tx : public tx_base {
+class serial_tx : public tx_bulk<serial_tx> {
  public:
-  explicit serial_tx(thread_ctx& ctx) noexcept : tx_base(ctx) {}
+  explicit serial_tx(thread_ctx& ctx) noexcept : tx_bulk(ctx) {}
 
   template <class T>
   T load(T& obj) noexcept {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
+    static_assert(detail::by_value<T>());
+    live();
     std::array<unsigned char, sizeof(T)> b;
     std::memcpy(b.data(), &obj, sizeof(T));
     return std::bit_cast<T>(b);
@@ -275,14 +454,57 @@ class serial_tx : public tx_base {
   template <class T>
   void store(T& obj, std::type_identity_t<T> v) {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
+    static_assert(detail::by_value<T>());
+    live();
     ctx_->undo.save(&obj, sizeof(T));
     std::memcpy(&obj, &v, sizeof(T));
   }
-  void irrevocable() noexcept {}  // already alone
+  void read(void* dst, const void* src, std::size_t n) noexcept {
+    live();
+    std::memcpy(dst, src, n);
+  }
+  void write(void* dst, const void* src, std::size_t n) {
+    live();
+    ctx_->undo.save(dst, n);
+    std::memcpy(dst, src, n);
+  }
+  void irrevocable() noexcept { live(); }  // already alone
   [[noreturn]] void restart() {
+    live();
     ctx_->restart_asked = true;
     detail::throw_abort();
   }
 };
+
+namespace detail {
+// An attempt's tx object, in the thread's next slot (thread_ctx::tx_slots)
+// rather than on the stack: an escaped reference then still names live
+// memory, and a different slot from the tx objects of the 63 attempts that
+// follow, so that the generation check (tx_base::live()) cannot be fooled
+// by the next attempt's tx sitting at the same stack address.
+template <class Tx>
+struct tx_in_slot {
+  static_assert(sizeof(Tx) <= sizeof(thread_ctx::tx_slots[0]) && alignof(Tx) <= 16);
+  explicit tx_in_slot(thread_ctx& ctx) noexcept
+      : tx(*::new (ctx.tx_slots[((t_tx_gen + 1) >> 1) % thread_ctx::tx_slot_count]) Tx(ctx)) {
+    ctx.tx = &tx;
+  }
+  ~tx_in_slot() { tx.~Tx(); }
+  tx_in_slot(const tx_in_slot&) = delete;
+  tx_in_slot& operator=(const tx_in_slot&) = delete;
+  Tx& tx;
+};
+
+// What nested() may do that a body may not.
+struct tx_access {
+  template <class Tx>
+  [[noreturn]] static void nested_threw(Tx& tx) {
+    // The attempt ends for a body's exception: an on_abort handler's
+    // exception does not replace it (R5).
+    tx.ctx_->body_threw = true;
+    tx.nested_threw();
+  }
+};
+}  // namespace detail
 
 }  // namespace hytm

@@ -62,7 +62,7 @@ template <class V>
     p = tx_allocate(n, align);
   }
   log_room(ctx, ctx.allocs);
-  ctx.allocs.push_back(p);
+  ctx.allocs.push_back({p, nullptr});
   return p;
 }
 
