@@ -17,15 +17,32 @@
 //   - is a callable taking `auto& tx` (it is instantiated once per path) and
 //     may return a value, which atomic() returns;
 //   - reads and writes shared data only through tx.load(obj) and
-//     tx.store(obj, value), for trivially copyable objects of any size;
+//     tx.store(obj, value), for trivially copyable objects of up to
+//     hytm::max_value_size (4096) bytes, at any address (a packed member, a
+//     misaligned pointer: split into aligned pieces at run time, exact on
+//     every path); larger objects through tx.load_into(dst, src),
+//     tx.store_from(dst, src), tx.read(dst, src, n), tx.write(dst, src, n)
+//     (a larger tx.load / tx.store does not compile);
 //   - may run more than once: its only effects are its tx operations (use
 //     tx.on_commit for anything else, or tx.irrevocable() before I/O);
 //   - must not be noexcept (refused at compile time): an abort leaves it by
 //     exception (hytm::tx_abort, which a catch (...) may not swallow: the
 //     attempt stays doomed and is re-run);
 //   - if it throws, the transaction is rolled back (none of its writes
-//     remain, on any path) and the exception propagates.
-// Nested atomic() calls join the enclosing transaction.
+//     remain, on any path) and the exception propagates;
+//   - must not keep its tx past the attempt: a tx used after its body
+//     returned (captured and called later) stops the program with a message;
+//   - sees its captured locals restored by a hardware abort but not by a
+//     software or serial one: reset them at the body's start.
+// Nested atomic() calls join the enclosing transaction; an exception that
+// leaves a nested one and is caught by the enclosing body undoes the nested
+// one alone (its writes, allocations and handlers; on the hardware and
+// software paths by re-running the whole transaction serially).
+// tx.make<T>: ~T() runs for objects made in an attempt that aborts.
+// Handlers: every on_commit / on_abort handler runs even when some throw; the
+// first exception then leaves atomic() (after a commit: still committed;
+// after an abort: not re-run, unless the body's own exception is leaving).
+// The rules in full, with their tests: docs/rules.md (R1 to R7).
 //
 // hytm::atomic(hytm::site("name"), body) counts the transaction under a
 // named site instead of its source location (see stats.hpp).
