@@ -36,6 +36,11 @@ struct thread_ctx {
 
   // The transaction in flight (depth 0: none).
   int depth = 0;
+  // Set by a top-level hytm::atomic() for as long as it runs (the address of
+  // a local in its caller's frame), so that a transaction begun in a signal
+  // handler that interrupted it can be told apart from a nested one
+  // (docs/lifetime.md).
+  const void* outer = nullptr;
   path_kind path = path_kind::serial;
   void* tx = nullptr;  // the path's tx object, for flattened nesting
   site_local* site = nullptr;
