@@ -4,6 +4,9 @@
 // thread exit it is given back and a later thread adopts it, with its
 // statistics, so that counts survive thread exit without a merge step and
 // aggregation walks a list that only grows (no lock against thread exit).
+// It is given back by a pthread key destructor, after every thread_local
+// destructor of the thread, so that transactions work in those too; the main
+// thread keeps its context through exit() (docs/lifetime.md).
 #pragma once
 
 #include <atomic>
