@@ -6,6 +6,7 @@
 #                          (lifetime_driver.cpp)
 #   lifetime.fork.<path>   fork() while another thread is inside a transaction; the child runs
 #                          transactions on every path (fork_driver.cpp)
+#   Paths/Signals.*        signal handlers that run transactions (signal_test.cpp)
 set(_lifetime_dir ${CMAKE_CURRENT_LIST_DIR})
 
 add_executable(lifetime_driver ${_lifetime_dir}/lifetime_driver.cpp)
@@ -38,3 +39,6 @@ if(HYTM_SANITIZER STREQUAL "thread")
                        lifetime.fork.default PROPERTIES
                        ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 die_after_fork=0")
 endif()
+
+# Transactions and signal handlers (GoogleTest, death tests).
+hytm_test(signal_test ${_lifetime_dir}/signal_test.cpp)

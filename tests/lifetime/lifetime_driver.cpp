@@ -16,11 +16,13 @@
 // while other threads start, run transactions and exit, adopting the
 // contexts the exiting threads give back.  A context adopted while its old
 // thread still used it would lose increments (or crash).
+#include <hytm/hytm.h>
 #include <hytm/hytm.hpp>
 
 #include <pthread.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -31,9 +33,20 @@ namespace {
 long g_count = 0;
 std::atomic<long> g_expected{0};
 
+void c_body(hytm_tx* tx, void*) {
+  auto* p = reinterpret_cast<std::uint64_t*>(&g_count);
+  hytm_store_u64(tx, p, hytm_load_u64(tx, p) + 1);
+}
+
+// Every other one through the C interface, whose per-thread state must last
+// as long as the C++ one's.
 void add_one() {
+  thread_local bool c_next = false;  // trivially destructible: lives to the end
   g_expected.fetch_add(1, std::memory_order_relaxed);
-  hytm::atomic([&](auto& tx) { tx.store(g_count, tx.load(g_count) + 1); });
+  if ((c_next = !c_next))
+    hytm_atomic(c_body, nullptr);
+  else
+    hytm::atomic([&](auto& tx) { tx.store(g_count, tx.load(g_count) + 1); });
 }
 
 struct tx_in_destructor {

@@ -44,6 +44,12 @@
 // after an abort: not re-run, unless the body's own exception is leaving).
 // The rules in full, with their tests: docs/rules.md (R1 to R7).
 //
+// Not in a signal handler that interrupted a transaction of the same thread
+// (it could neither join the interrupted transaction, which may abort, nor
+// wait for it): such a call stops the program with a message.  A handler
+// that interrupted a thread outside any transaction may run one.  See
+// docs/lifetime.md, with thread exit, process exit and fork().
+//
 // hytm::atomic(hytm::site("name"), body) counts the transaction under a
 // named site instead of its source location (see stats.hpp).
 //
@@ -61,12 +67,63 @@
 
 namespace hytm {
 
+namespace detail {
+
+// A transaction begun while this thread's transaction runs: nested in its
+// body, or in an on_commit/on_abort handler (both fine), or in a signal
+// handler that interrupted it, which stops the program with a message
+// (docs/lifetime.md).  Out of line: it walks the stack from its caller up
+// to the frame of ctx.outer, looking for a signal frame.
+HYTM_API void check_reentry(const thread_ctx& ctx);
+
+// The kernel's x86-64 signal frame (return address, ucontext, siginfo, the
+// FPU state: 512 bytes even in the legacy format) and the 128-byte red zone
+// it skips take more than this, so a call less deep than this below the
+// running transaction's frame cannot be in a signal handler.  Most nested
+// calls are, and skip the stack walk.
+inline constexpr std::uintptr_t min_signal_frame = 1024;
+
+[[gnu::always_inline]] inline void check_nested(const thread_ctx& ctx, const void* here) {
+  // Inside a real RTM region nothing may call out (DESIGN rule 6), and
+  // nothing needs to: a signal aborts the region before its handler runs,
+  // and the abort discards depth = 1, so the handler sees depth 0.
+  if (ctx.path == path_kind::htm && !ctx.emulated && !ctx.scripted) return;
+  const auto o = reinterpret_cast<std::uintptr_t>(ctx.outer);
+  const auto h = reinterpret_cast<std::uintptr_t>(here);
+  if (h <= o && o - h < min_signal_frame) return;
+  check_reentry(ctx);
+}
+
+// Marks the thread as running a top-level transaction.
+class outer_guard {
+ public:
+  // `frame`: the caller's frame address (a real stack address, also where
+  // AddressSanitizer moves locals to a fake stack).
+  outer_guard(thread_ctx& ctx, const void* frame) : ctx_(ctx), prev_(ctx.outer) {
+    if (HYTM_UNLIKELY(prev_ != nullptr)) check_reentry(ctx);
+    ctx.outer = frame;
+  }
+  ~outer_guard() { ctx_.outer = prev_; }
+  outer_guard(const outer_guard&) = delete;
+  outer_guard& operator=(const outer_guard&) = delete;
+
+ private:
+  thread_ctx& ctx_;
+  const void* prev_;
+};
+
+}  // namespace detail
+
 template <class F>
 detail::result_t<F> atomic(F&& body,
                            std::source_location loc = std::source_location::current()) {
   static_assert(detail::check_body<F>());
   thread_ctx& ctx = current_ctx();
-  if (ctx.depth) return detail::nested(body, ctx);
+  if (ctx.depth) {
+    detail::check_nested(ctx, __builtin_frame_address(0));
+    return detail::nested(body, ctx);
+  }
+  detail::outer_guard g(ctx, __builtin_frame_address(0));
   return detail::run(body, ctx, detail::site_for(ctx, loc));
 }
 
@@ -74,7 +131,11 @@ template <class F>
 detail::result_t<F> atomic(site s, F&& body) {
   static_assert(detail::check_body<F>());
   thread_ctx& ctx = current_ctx();
-  if (ctx.depth) return detail::nested(body, ctx);
+  if (ctx.depth) {
+    detail::check_nested(ctx, __builtin_frame_address(0));
+    return detail::nested(body, ctx);
+  }
+  detail::outer_guard g(ctx, __builtin_frame_address(0));
   return detail::run(body, ctx, detail::site_for(ctx, s));
 }
 

@@ -4,6 +4,9 @@
 // thread exit it is given back and a later thread adopts it, with its
 // statistics, so that counts survive thread exit without a merge step and
 // aggregation walks a list that only grows (no lock against thread exit).
+// It is given back by a pthread key destructor, after every thread_local
+// destructor of the thread, so that transactions work in those too; the main
+// thread keeps its context through exit() (docs/lifetime.md).
 #pragma once
 
 #include <atomic>
@@ -49,6 +52,11 @@ struct alignas(cache_line) thread_ctx {
 
   // The transaction in flight (depth 0: none).
   int depth = 0;
+  // Set by a top-level hytm::atomic() for as long as it runs (the address of
+  // a local in its caller's frame), so that a transaction begun in a signal
+  // handler that interrupted it can be told apart from a nested one
+  // (docs/lifetime.md).
+  const void* outer = nullptr;
   path_kind path = path_kind::serial;
   void* tx = nullptr;  // the path's tx object, for flattened nesting
   // Where the tx objects live, one slot per attempt in turn (tx.hpp,
