@@ -79,7 +79,6 @@ std::string csv_field(const std::string& s) {
     return out + "\"";
 }
 
-
 // The fastest implementation at `threads` on `label` that is neither seq nor hytm: what a user
 // would pick instead of hytm.
 std::pair<std::string, double> best_peer(const options& o, const outcome& r, const std::string& label, int threads) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <latch>
 #include <limits>
@@ -131,6 +132,8 @@ json execute(const impl_info& impl, const workload_config& cfg, int threads, con
     run["ops_per_thread"] = std::move(per_thread);
     run["cpus"] = std::move(cpus);
     if (!elision.is_null()) run["elision"] = std::move(elision);
+    // Only itm-default's child should have it (catalog.cpp); the report shows who ran with it.
+    if (const char* now = std::getenv("LD_BIND_NOW"); now != nullptr && *now != '\0') run["ld_bind_now"] = true;
     if (!error.empty()) run["error"] = error;
     return run;
 }
