@@ -8,7 +8,10 @@
 #    the package must be relocatable, and its CMake files must not name the build or source tree
 # 2. configure consumer/ with -DCMAKE_PREFIX_PATH=WORK_DIR/prefix, so that
 #    find_package(hytm CONFIG) can only find the package just installed
-# 3. build it and run both programs (C++ and C11), which check their own results.
+# 3. build it and run both programs (C++ and C11), which check their own results
+# 4. pkg-config: with PKG_CONFIG_LIBDIR = only the fresh install's pkgconfig folder, check that
+#    `pkg-config --cflags --libs hytm` names the moved prefix, build the C program with the
+#    plain Makefile of pkgconfig/ (no CMake), and run it with LD_LIBRARY_PATH into the install.
 cmake_minimum_required(VERSION 3.25)
 
 foreach(v BUILD_DIR SOURCE_DIR CONSUMER_DIR WORK_DIR)
@@ -51,7 +54,7 @@ file(GLOB_RECURSE lib "${prefix}/*/libhytm.so")
 if(NOT config OR NOT lib)
   message(FATAL_ERROR "package.consumer: the install lacks hytmConfig.cmake or libhytm.so")
 endif()
-file(GLOB_RECURSE cmake_files "${prefix}/*.cmake")
+file(GLOB_RECURSE cmake_files "${prefix}/*.cmake" "${prefix}/*.pc")
 foreach(f ${cmake_files})
   file(READ "${f}" text)
   foreach(tree "${BUILD_DIR}" "${SOURCE_DIR}" "${staging}")
@@ -95,3 +98,61 @@ foreach(exe consumer_cxx consumer_c)
   string(STRIP "${step_out}" o)
   message(STATUS "${o}")
 endforeach()
+
+# ---- 4. pkg-config and a plain Makefile -------------------------------------------------------
+find_program(PKG_CONFIG_EXE NAMES pkg-config pkgconf)
+find_program(MAKE_EXE NAMES make gmake)
+if(NOT PKG_CONFIG_EXE OR NOT MAKE_EXE)
+  message(FATAL_ERROR "package.consumer: pkg-config or make not found (Debian: pkg-config, make; "
+                      "scripts/deps.sh installs them)")
+endif()
+file(GLOB_RECURSE pc "${prefix}/*/pkgconfig/hytm.pc")
+if(NOT pc)
+  message(FATAL_ERROR "package.consumer: the install has no pkgconfig/hytm.pc")
+endif()
+get_filename_component(pc_dir "${pc}" DIRECTORY)
+file(GLOB_RECURSE libs "${prefix}/*/libhytm.so")
+get_filename_component(lib_dir "${libs}" DIRECTORY)
+# Nothing but the fresh install: PKG_CONFIG_LIBDIR replaces the system's search path.
+set(ENV{PKG_CONFIG_LIBDIR} "${pc_dir}")
+unset(ENV{PKG_CONFIG_PATH})
+unset(ENV{PKG_CONFIG_SYSROOT_DIR})
+step("pkg-config" "${PKG_CONFIG_EXE}" --cflags --libs hytm)
+string(STRIP "${step_out}" pc_flags)
+message(STATUS "pkg-config --cflags --libs hytm: ${pc_flags}")
+# pkg-config collapses ".." in ${pcfiledir}-relative paths or keeps them: either way the
+# include folder it names must be the moved prefix's.
+string(REGEX MATCH "-I([^ ]+)" _ "${pc_flags}")
+set(inc "${CMAKE_MATCH_1}")
+if(NOT inc OR NOT EXISTS "${inc}/hytm/hytm.h")
+  message(FATAL_ERROR "package.consumer: pkg-config's include folder '${inc}' holds no "
+                      "hytm/hytm.h: hytm.pc does not follow the moved install")
+endif()
+get_filename_component(inc_real "${inc}" REALPATH)
+get_filename_component(prefix_real "${prefix}" REALPATH)
+string(FIND "${inc_real}" "${prefix_real}/" pos)
+if(NOT pos EQUAL 0)
+  message(FATAL_ERROR "package.consumer: pkg-config points at ${inc_real}, not into ${prefix_real}")
+endif()
+foreach(flag -pthread -lhytm)
+  string(FIND " ${pc_flags} " " ${flag} " pos)
+  if(pos EQUAL -1)
+    message(FATAL_ERROR "package.consumer: `pkg-config --cflags --libs hytm` lacks ${flag}: "
+                        "${pc_flags}")
+  endif()
+endforeach()
+set(mk_dir "${WORK_DIR}/make")
+file(MAKE_DIRECTORY "${mk_dir}")
+set(mk_args -C "${mk_dir}" -f "${CONSUMER_DIR}/../pkgconfig/Makefile"
+            "SRC=${CONSUMER_DIR}/main.c" "PKG_CONFIG=${PKG_CONFIG_EXE}")
+if(C_COMPILER)
+  list(APPEND mk_args "CC=${C_COMPILER}")
+endif()
+if(SAN_FLAGS)
+  list(APPEND mk_args "SAN=${SAN_FLAGS}")
+endif()
+step("make (pkg-config)" "${MAKE_EXE}" ${mk_args})
+set(ENV{LD_LIBRARY_PATH} "${lib_dir}")
+step("consumer_c_pkgconfig" "${mk_dir}/consumer_c_pkgconfig")
+string(STRIP "${step_out}" o)
+message(STATUS "${o} (built by make with pkg-config)")
