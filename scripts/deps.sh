@@ -16,6 +16,7 @@ PACKAGES=(
   valgrind python3                    # tests: forced RTM under valgrind; JSON checks
   libhwloc-dev libtbb-dev             # machine topology; the TBB peers of the benchmark
   libbenchmark-dev gnuplot-nox        # micro-benchmarks; the benchmark's plots
+  dpkg-dev binutils                   # package.deb (cpack -G DEB, dpkg-shlibdeps); abi.* (objdump)
 )
 
 if [[ -n "${HYTM_SKIP_DEPS:-}" ]]; then
