@@ -17,6 +17,7 @@ PACKAGES=(
   libhwloc-dev libtbb-dev             # machine topology; the TBB peers of the benchmark
   libbenchmark-dev gnuplot-nox        # micro-benchmarks; the benchmark's plots
   nlohmann-json3-dev libcli11-dev     # the benchmark's JSON and command line
+  dpkg-dev binutils                   # package.deb (cpack -G DEB, dpkg-shlibdeps); abi.* (objdump)
 )
 
 if [[ -n "${HYTM_SKIP_DEPS:-}" ]]; then

@@ -36,7 +36,7 @@ namespace hytm {
 class alignas(cache_line) serial_lock {
  public:
   // Takes the lock and drains every software transaction but `self`'s.
-  void lock(const activity_slot* self) noexcept;
+  HYTM_API void lock(const activity_slot* self) noexcept;
   void unlock() noexcept { word_.store(0, std::memory_order_release); }  // (S4)
 
   // For the hardware subscription (S2): a relaxed load suffices inside an

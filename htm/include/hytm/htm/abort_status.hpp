@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "hytm/core/platform.hpp"
+
 namespace hytm::htm {
 
 enum class abort_cause : std::uint8_t { explicit_abort, capacity, conflict, debug, nested, other };
@@ -68,6 +70,6 @@ struct abort_status {
   }
 };
 
-std::string_view name(abort_cause c) noexcept;
+HYTM_API std::string_view name(abort_cause c) noexcept;
 
 }  // namespace hytm::htm

@@ -1,6 +1,8 @@
 // cpuid.hpp: does this CPU offer usable RTM?
 #pragma once
 
+#include "hytm/core/platform.hpp"
+
 namespace hytm::htm {
 
 struct cpu_features {
@@ -13,9 +15,9 @@ struct cpu_features {
 };
 
 // Read once, at first call.
-const cpu_features& cpu() noexcept;
+HYTM_API const cpu_features& cpu() noexcept;
 
 // The same decision from raw register values, for tests.
-cpu_features decode_cpuid_leaf7(unsigned ebx, unsigned edx) noexcept;
+HYTM_API cpu_features decode_cpuid_leaf7(unsigned ebx, unsigned edx) noexcept;
 
 }  // namespace hytm::htm

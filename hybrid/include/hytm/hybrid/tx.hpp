@@ -47,7 +47,7 @@ namespace hytm {
 // and is re-run.  An abort thrown through a `noexcept` function terminates
 // the program (as any exception does): keep noexcept off code that calls tx
 // operations.
-struct tx_abort {};
+struct HYTM_API tx_abort {};
 
 namespace detail {
 

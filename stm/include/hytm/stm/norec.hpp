@@ -102,9 +102,9 @@ class norec {
   void write(void* p, std::size_t k, std::uint64_t v) { writes_.put(p, k, v); }
 
   // Commits.  False: aborted (reason in last_abort()), nothing written.
-  bool commit();
+  HYTM_API bool commit();
   // Re-checks consistency now (before letting a user exception escape).
-  bool validate() noexcept;
+  HYTM_API bool validate() noexcept;
   // Discards the attempt's reads and writes.
   void rollback() noexcept {
     reads_.clear();
@@ -126,9 +126,9 @@ class norec {
   const void* conflict_address() const noexcept { return conflict_addr_; }
 
  private:
-  static std::uint64_t wait_even() noexcept;
-  HYTM_NOINLINE read_result read_extend(const void* p, std::size_t k);
-  HYTM_NOINLINE read_result read_own(const void* p, std::size_t k);
+  HYTM_API static std::uint64_t wait_even() noexcept;
+  HYTM_API HYTM_NOINLINE read_result read_extend(const void* p, std::size_t k);
+  HYTM_API HYTM_NOINLINE read_result read_own(const void* p, std::size_t k);
   bool revalidate() noexcept;
 
   std::uint32_t tag_ = ~0u;

@@ -1,0 +1,48 @@
+# abi.cmake: what libhytm.so exports and how it binds its own calls.
+#
+# The ABI policy (README, "Using it"):
+#   HYTM_ABI_VERSION is libhytm's SOVERSION (SONAME libhytm.so.N) and names the version node of
+#   hybrid/libhytm.map (HYTM_N).  Bump it, and rename the node, whenever a program built against
+#   the old headers could misbehave with the new library: an exported symbol removed or changed in
+#   signature, or the layout of the detail tier changed -- the structs that the inline paths of
+#   the installed headers read and write by offset (thread_ctx and what it holds, the protocol
+#   words g_hybrid, g_norec, g_serial_lock, g_config, the RTM model's emulated_tx, the logs of
+#   stm/ and fallback/).  Adding an exported symbol needs no bump.
+#   tests/abi/exported_symbols.txt is the checked-in list that the test abi.exported_symbols
+#   compares the built library with; regenerate it on purpose with
+#   `cmake --build build/default --target abi-update-symbols`.
+set(HYTM_ABI_VERSION 0)
+
+set(HYTM_VERSION_SCRIPT ${PROJECT_SOURCE_DIR}/hybrid/libhytm.map)
+file(READ ${HYTM_VERSION_SCRIPT} _hytm_map)
+if(NOT _hytm_map MATCHES "HYTM_${HYTM_ABI_VERSION} *{")
+  message(FATAL_ERROR "hybrid/libhytm.map must define the version node HYTM_${HYTM_ABI_VERSION} "
+                      "(HYTM_ABI_VERSION in cmake/abi.cmake): rename the node when the ABI "
+                      "version changes")
+endif()
+
+# Compile a target that goes into libhytm.so: nothing is exported unless it is marked HYTM_API
+# (or HYTM_C_API in hytm.h).
+function(hytm_hidden_by_default target)
+  set_target_properties(${target} PROPERTIES C_VISIBILITY_PRESET hidden
+                        CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+endfunction()
+
+# Link libhytm.so:
+#   --version-script  exports only the API, in version node HYTM_N; everything else (the std::
+#                     template instances that libstdc++'s headers mark visible, helpers) is local
+#   -z now            no lazy binding: a first call through a PLT slot inside a hardware
+#                     transaction would run the resolver and abort it, every time (the GOT
+#                     update is rolled back with it); the slots are bound at load instead
+#   -Bsymbolic-functions  the library's calls to its own exported functions bind inside it, with
+#                     no PLT slot (data stays interposable: programs hold copy-relocated
+#                     g_config, g_hybrid, ... and the library must use those copies)
+function(hytm_shared_library_abi target)
+  hytm_hidden_by_default(${target})
+  target_link_options(${target} PRIVATE "LINKER:--version-script=${HYTM_VERSION_SCRIPT}"
+                      "LINKER:-z,now" "LINKER:-z,relro" "LINKER:-Bsymbolic-functions")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${HYTM_VERSION_SCRIPT})
+  set_target_properties(${target} PROPERTIES
+    VERSION ${HYTM_ABI_VERSION}.${PROJECT_VERSION_MINOR}.${PROJECT_VERSION_PATCH}
+    SOVERSION ${HYTM_ABI_VERSION})
+endfunction()
