@@ -5,6 +5,7 @@
 
 #include "hytm/fallback/serial_lock.hpp"
 #include "hytm/hybrid/protocol.hpp"
+#include "hytm/testing.hpp"
 
 namespace hytm {
 
@@ -13,8 +14,14 @@ path_kind attempt_policy::software(ctr why) noexcept {
   return g_config.stm == stm_algorithm::off ? path_kind::serial : path_kind::stm;
 }
 
+namespace {
+std::uint32_t g_software_share = 0;  // tests only (testing.hpp)
+}  // namespace
+
 path_kind attempt_policy::first() noexcept {
   if (g_config.htm == htm_mode::off) return software(ctr::fb_no_rtm);
+  if (HYTM_UNLIKELY(g_software_share != 0) && ctx_.rng.next() % g_software_share == 0)
+    return g_config.stm == stm_algorithm::off ? path_kind::serial : path_kind::stm;
   if (g_config.htm_retries == 0) return software(ctr::fb_budget);
   if (site_.htm_skip > 0) {
     --site_.htm_skip;
@@ -238,4 +245,7 @@ void elide_committed(site_local& site) noexcept {
 }
 
 }  // namespace detail
+namespace testing {
+void set_software_share(std::uint32_t one_in) { g_software_share = one_in; }
+}  // namespace testing
 }  // namespace hytm
