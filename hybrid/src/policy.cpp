@@ -1,7 +1,11 @@
 #include "hytm/hybrid/policy.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "hytm/fallback/serial_lock.hpp"
 #include "hytm/hybrid/protocol.hpp"
+#include "hytm/testing.hpp"
 
 namespace hytm {
 
@@ -10,8 +14,14 @@ path_kind attempt_policy::software(ctr why) noexcept {
   return g_config.stm == stm_algorithm::off ? path_kind::serial : path_kind::stm;
 }
 
+namespace {
+std::uint32_t g_software_share = 0;  // tests only (testing.hpp)
+}  // namespace
+
 path_kind attempt_policy::first() noexcept {
   if (g_config.htm == htm_mode::off) return software(ctr::fb_no_rtm);
+  if (HYTM_UNLIKELY(g_software_share != 0) && ctx_.rng.next() % g_software_share == 0)
+    return g_config.stm == stm_algorithm::off ? path_kind::serial : path_kind::stm;
   if (g_config.htm_retries == 0) return software(ctr::fb_budget);
   if (site_.htm_skip > 0) {
     --site_.htm_skip;
@@ -189,6 +199,45 @@ bool elide_after_abort(site_local& site, unsigned status, std::uint32_t attempt)
   }
 }
 
+std::string hardware_diagnosis(const counter_values& t, const char* htm_mode) {
+  const std::string mode = htm_mode ? htm_mode : "";
+  if (mode != "rtm" && mode != "forced") return "";
+  const std::uint64_t starts = t[ctr::htm_starts], commits = t[ctr::htm_commits];
+  if (starts == 0) return "";
+  const bool none = commits == 0;
+  if (!none && (starts < 100 || commits * 100 >= starts)) return "";
+  const std::uint64_t aborts = starts - std::min(starts, commits);
+  const std::uint64_t other = t[ctr::htm_abort_other], cap = t[ctr::htm_abort_capacity];
+  char head[160];
+  if (none)
+    std::snprintf(head, sizeof head, "hardware: 0 of %llu attempts committed",
+                  static_cast<unsigned long long>(starts));
+  else
+    std::snprintf(head, sizeof head, "hardware: only %llu of %llu attempts committed",
+                  static_cast<unsigned long long>(commits), static_cast<unsigned long long>(starts));
+  std::string o = head;
+  if (other == aborts && t[ctr::htm_abort_retry] == 0) {
+    o += none ? "; all aborted with status 0" : "; the others aborted with status 0";
+    o += " - TSX disabled by microcode or the kernel (or a hypervisor that hides it), or a page "
+         "fault, system call or lazily bound PLT call in every body; the sites turned hardware "
+         "off (fallbacks.site_disabled) and run in software. See docs/policy.md, \"status 0\".";
+  } else if (cap * 2 >= aborts) {
+    o += "; most aborted for capacity: the transactions' footprints do not fit in the L1 "
+         "(see footprint and docs/policy.md).";
+  } else {
+    char tail[200];
+    std::snprintf(tail, sizeof tail,
+                  "; aborts: explicit %llu, capacity %llu, conflict %llu, status 0 %llu "
+                  "(see paths.htm.aborts and docs/policy.md).",
+                  static_cast<unsigned long long>(t[ctr::htm_abort_explicit]),
+                  static_cast<unsigned long long>(cap),
+                  static_cast<unsigned long long>(t[ctr::htm_abort_conflict]),
+                  static_cast<unsigned long long>(other));
+    o += tail;
+  }
+  return o;
+}
+
 void elide_committed(site_local& site) noexcept {
   site.capacity_streak = 0;
   site.other_streak = 0;
@@ -196,4 +245,7 @@ void elide_committed(site_local& site) noexcept {
 }
 
 }  // namespace detail
+namespace testing {
+void set_software_share(std::uint32_t one_in) { g_software_share = one_in; }
+}  // namespace testing
 }  // namespace hytm

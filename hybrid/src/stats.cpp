@@ -18,6 +18,7 @@
 #include "hytm/htm/emulator.hpp"
 #include "hytm/htm/rtm.hpp"
 #include "hytm/hybrid/config.hpp"
+#include "hytm/hybrid/policy.hpp"
 #include "hytm/hybrid/sites.hpp"
 #include "hytm/hybrid/symbols.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
@@ -299,6 +300,8 @@ std::string stats_json() {
          ",\"seed\":" + std::to_string(e.seed) + "}";
   }
   o += "},";
+  // Why the hardware path does not commit, if it does not ("" otherwise).
+  o += "\"diagnosis\":" + quote(detail::hardware_diagnosis(s.total, s.machine.htm)) + ",";
   // The totals' members (paths, fallbacks, ...) sit at the top level.
   std::string totals = counters_json(s.total, npt);
   o += totals.substr(1, totals.size() - 2);
@@ -384,12 +387,15 @@ std::string stats_text() {
   o += line;
   std::snprintf(line, sizeof line,
                 "  fallbacks: capacity %llu, budget %llu, no_rtm %llu, site_disabled %llu, "
-                "irrevocable %llu, exception %llu, starvation %llu\n",
+                "first_touch %llu, irrevocable %llu, exception %llu, starvation %llu\n",
                 (unsigned long long)t[ctr::fb_capacity], (unsigned long long)t[ctr::fb_budget],
                 (unsigned long long)t[ctr::fb_no_rtm], (unsigned long long)t[ctr::fb_site_disabled],
+                (unsigned long long)t[ctr::fb_first_touch],
                 (unsigned long long)t[ctr::fb_irrevocable], (unsigned long long)t[ctr::fb_exception],
                 (unsigned long long)t[ctr::fb_starvation]);
   o += line;
+  if (const std::string d = detail::hardware_diagnosis(t, s.machine.htm); !d.empty())
+    o += "  diagnosis: " + d + "\n";
   if (t[ctr::lock_elided] || t[ctr::lock_taken]) {
     std::snprintf(line, sizeof line, "  elided locks: elided %llu, taken %llu\n",
                   (unsigned long long)t[ctr::lock_elided], (unsigned long long)t[ctr::lock_taken]);

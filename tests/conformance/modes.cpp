@@ -1,5 +1,7 @@
 #include "modes.hpp"
 
+#include "../rtm/rtm_support.hpp"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -16,6 +18,12 @@ std::vector<mode_case> all_modes() {
   small.l1_ways = 2;
   small.read_lines = 24;
   hytm::testing::set_emulator(small);
+#ifdef HYTM_TEST_RTM_MODES
+  return {
+      {"rtm", {htm_mode::rtm, stm_algorithm::norec, 8, 64}, 10},
+      {"rtm_mixed", {htm_mode::rtm, stm_algorithm::norec, 8, 64}, 10},
+  };
+#endif
   return {
       {"serial", {htm_mode::off, stm_algorithm::off, 8, 64}, 0},
       {"stm", {htm_mode::off, stm_algorithm::norec, 8, 64}, 0},
@@ -24,6 +32,10 @@ std::vector<mode_case> all_modes() {
       {"environment", env, 20},
   };
 }
+
+bool needs_real_rtm(const mode_case& m) { return m.name == "rtm" || m.name == "rtm_mixed"; }
+
+bool skip_without_rtm(const mode_case& m) { return needs_real_rtm(m) && !usable_rtm(); }
 
 long scaled(long n) {
   long s = HYTM_STRESS_SCALE;

@@ -30,8 +30,11 @@
  *   - Local variables of the enclosing function that are modified inside the
  *     block have indeterminate values after a restart unless they are declared
  *     `volatile` (C11 7.13.2.1).  Keep block-local state inside the block.
- *   - Do not `return`, `break` or `goto` out of a block: leave it through
- *     HYTM_END only.
+ *   - Do not `return`, `break`, `goto` or longjmp out of a block: leave it
+ *     through HYTM_END only.  A block left otherwise leaves the thread inside
+ *     the transaction; the next entry detects it and stops the program with
+ *     a message naming this rule.  Likewise for a C++ exception out of a
+ *     hytm_atomic body.
  *   - Never call code that throws C++ exceptions from a transaction body in
  *     C: a restart does not unwind C++ frames.
  *   - The restart does not save or restore the signal mask (sigsetjmp(env, 0)):
@@ -80,8 +83,9 @@ HYTM_C_API void hytm_atomic(hytm_body_fn body, void *arg);
  * as the program; sites with equal contents are one site). */
 HYTM_C_API void hytm_atomic_named(const char *name, hytm_body_fn body, void *arg);
 
-/* Loads and stores of shared data.  Addresses must be naturally aligned for
- * the fixed-size forms; the _bytes forms take any address and length. */
+/* Loads and stores of shared data.  Any address: a naturally aligned one is
+ * the fast path; a misaligned one is split into aligned pieces and touches
+ * exactly the object's bytes.  The _bytes forms take any length. */
 HYTM_C_API uint8_t hytm_load_u8(hytm_tx *tx, const uint8_t *addr);
 HYTM_C_API uint16_t hytm_load_u16(hytm_tx *tx, const uint16_t *addr);
 HYTM_C_API uint32_t hytm_load_u32(hytm_tx *tx, const uint32_t *addr);

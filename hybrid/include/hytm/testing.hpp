@@ -39,6 +39,11 @@ HYTM_API void set_flaw(protocol_flaw f);
 // calling thread (so that one test's aborts do not steer the next).
 HYTM_API void forget_site_policy();
 
+// Sends one transaction in `one_in` (0: none) straight to the software path
+// at its first attempt, so that hardware and software commits overlap
+// (the conformance mode rtm_mixed).  Defined in policy.cpp.
+HYTM_API void set_software_share(std::uint32_t one_in);
+
 // Restores the configuration the environment gave at start-up.
 HYTM_API void restore_environment_mode();
 

@@ -33,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "hytm/htm/abort_status.hpp"
 #include "hytm/hybrid/config.hpp"
@@ -56,6 +57,11 @@ HYTM_API bool elide_try_hardware(site_local& site) noexcept;
 // After an abort: true retries in hardware, false takes the lock.
 HYTM_API bool elide_after_abort(site_local& site, unsigned status, std::uint32_t attempt) noexcept;
 HYTM_API void elide_committed(site_local& site) noexcept;
+
+// Why the hardware path does not work, from the totals, for the report
+// (stats.cpp): "" when it commits, or when it is not meant to run.  A path
+// that silently stops working is a bug: this says so, and why.
+HYTM_API std::string hardware_diagnosis(const counter_values& t, const char* htm_mode);
 }  // namespace detail
 
 class attempt_policy {

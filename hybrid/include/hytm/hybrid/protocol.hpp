@@ -54,10 +54,18 @@ extern HYTM_API hybrid_globals g_hybrid;
 
 namespace detail {
 
-// (H5): lower bounds of the clocks this transaction starts from.
+// (H5): lower bounds of the clocks this transaction starts from.  A
+// write-back in progress (seq odd: a software writer, or the RTM model
+// publishing a commit) is waited out first, so that a thread that already
+// sees a commit's data also stamps a value that covers that commit: the
+// commit's writer then does not wait for it.
 inline void stamp_start(thread_ctx& ctx) noexcept {
-  ctx.slot->stamp(stm::g_norec.seq.load(std::memory_order_acquire),
-                  stm::g_norec.external.load(std::memory_order_acquire));
+  std::uint64_t s = stm::g_norec.seq.load(std::memory_order_acquire);
+  while (HYTM_UNLIKELY(s & 1)) {
+    cpu_relax();
+    s = stm::g_norec.seq.load(std::memory_order_acquire);
+  }
+  ctx.slot->stamp(s, stm::g_norec.external.load(std::memory_order_acquire));
 }
 
 // Start of a software (or emulated) attempt: (S3) handshake, then (H1), (H5).
