@@ -17,6 +17,12 @@ namespace hytm::detail {
 
 __thread std::uint64_t t_tx_gen __attribute__((tls_model("initial-exec"))) = 0;
 
+void escaped_tx() {
+  misuse(
+      "a tx operation outside the attempt that received the tx (the tx escaped its "
+      "transaction body: keep no reference to it past the body; docs/rules.md R2)");
+}
+
 namespace {
 
 // One transaction in this many has its footprint measured: counting distinct

@@ -26,11 +26,16 @@ struct other : std::runtime_error {
   explicit other(const char* w) : std::runtime_error(w) {}
 };
 
-// A reference to a T at any address.  Binding a reference to a misaligned
-// object is what UBSan's alignment check reports, so it is made here only.
-template <class T>
-[[gnu::no_sanitize("alignment")]] T& at(void* p) {
-  return *static_cast<T*>(p);
+// tx.load / tx.store of a T at any address.  Binding a reference to a
+// misaligned object is what UBSan's alignment check reports (in the
+// program, not in hytm), so it is made only here.
+template <class T, class Tx>
+[[gnu::no_sanitize("alignment")]] T load_at(Tx& tx, void* p) {
+  return tx.load(*static_cast<T*>(p));
+}
+template <class T, class Tx>
+[[gnu::no_sanitize("alignment")]] void store_at(Tx& tx, void* p, T v) {
+  tx.store(*static_cast<T*>(p), v);
 }
 template <class T>
 T plain(const void* p) {
@@ -68,18 +73,18 @@ class Reliability : public ModeTest {};
 TEST_P(Reliability, PackedMemberIsExactOnEveryPath) {
   packed_record rec{0xAA, 0, 0, 0, 0xBB};
   auto* base = reinterpret_cast<unsigned char*>(&rec);
-  std::uint64_t& v = at<std::uint64_t>(base + offsetof(packed_record, value));
-  std::uint16_t& h = at<std::uint16_t>(base + offsetof(packed_record, half));
-  std::uint32_t& w = at<std::uint32_t>(base + offsetof(packed_record, word));
+  void* v = base + offsetof(packed_record, value);  // &rec.value, without the warning
+  void* h = base + offsetof(packed_record, half);
+  void* w = base + offsetof(packed_record, word);
   for (int i = 0; i < 3; ++i)
     hytm::atomic([&](auto& tx) {
-      tx.store(v, tx.load(v) + 0x0100000000000001ull);
-      tx.store(h, static_cast<std::uint16_t>(tx.load(h) + 0x0101));
-      tx.store(w, tx.load(w) + 0x01000001u);
+      store_at<std::uint64_t>(tx, v, load_at<std::uint64_t>(tx, v) + 0x0100000000000001ull);
+      store_at<std::uint16_t>(tx, h, static_cast<std::uint16_t>(load_at<std::uint16_t>(tx, h) + 0x0101));
+      store_at<std::uint32_t>(tx, w, load_at<std::uint32_t>(tx, w) + 0x01000001u);
     });
-  EXPECT_EQ(plain<std::uint64_t>(&v), 0x0300000000000003ull);
-  EXPECT_EQ(plain<std::uint16_t>(&h), 0x0303);
-  EXPECT_EQ(plain<std::uint32_t>(&w), 0x03000003u);
+  EXPECT_EQ(plain<std::uint64_t>(v), 0x0300000000000003ull);
+  EXPECT_EQ(plain<std::uint16_t>(h), 0x0303);
+  EXPECT_EQ(plain<std::uint32_t>(w), 0x03000003u);
   EXPECT_EQ(rec.tag, 0xAA);
   EXPECT_EQ(rec.tail, 0xBB);
 }
@@ -89,21 +94,21 @@ TEST_P(Reliability, MisalignedPointerIsExactOnEveryPath) {
   std::memset(buf, 0x5A, sizeof buf);
   for (std::size_t off = 1; off < 8; ++off) {
     std::memset(buf, 0x5A, sizeof buf);
-    long& x = at<long>(buf + off);
-    std::memset(&x, 0, sizeof(long));
+    void* x = buf + off;  // a misaligned long*
+    std::memset(x, 0, sizeof(long));
     for (int i = 0; i < 3; ++i)
-      hytm::atomic([&](auto& tx) { tx.store(x, tx.load(x) + 0x0100000000000001l); });
-    EXPECT_EQ(plain<long>(&x), 0x0300000000000003l) << "offset " << off;
+      hytm::atomic([&](auto& tx) { store_at<long>(tx, x, load_at<long>(tx, x) + 0x0100000000000001l); });
+    EXPECT_EQ(plain<long>(x), 0x0300000000000003l) << "offset " << off;
     // Read back inside a transaction, and a 16-byte value across two words.
     struct pair {
       std::uint64_t a, b;
     };
-    pair& p = at<pair>(buf + 16 + off);
+    void* p = buf + 16 + off;
     hytm::atomic([&](auto& tx) {
-      tx.store(p, pair{0x1111111111111111ull, 0x2222222222222222ull});
-      pair q = tx.load(p);
-      q.b += tx.load(x);
-      tx.store(p, q);
+      store_at<pair>(tx, p, pair{0x1111111111111111ull, 0x2222222222222222ull});
+      pair q = load_at<pair>(tx, p);
+      q.b += static_cast<std::uint64_t>(load_at<long>(tx, x));
+      store_at<pair>(tx, p, q);
     });
     EXPECT_EQ(plain<std::uint64_t>(buf + 16 + off + 8), 0x2522222222222225ull) << "offset " << off;
     for (std::size_t i = 0; i < off; ++i) EXPECT_EQ(buf[i], 0x5A) << "byte " << i << " clobbered";
@@ -116,17 +121,19 @@ TEST_P(Reliability, MisalignedPointerIsExactOnEveryPath) {
 // threads lose no increment, although the counter straddles two words.
 TEST_P(Reliability, MisalignedCounterLosesNoIncrement) {
   alignas(16) unsigned char buf[32] = {};
-  std::uint64_t& c = at<std::uint64_t>(buf + 5);
+  void* c = buf + 5;
   const long n = hytm_test::scaled(20000);
   std::vector<std::thread> ts;
   for (int t = 0; t < 2; ++t)
     ts.emplace_back([&] {
       for (long i = 0; i < n; ++i)
-        hytm::atomic([&](auto& tx) { tx.store(c, tx.load(c) + 0x0100000000000001ull); });
+        hytm::atomic([&](auto& tx) {
+          store_at<std::uint64_t>(tx, c, load_at<std::uint64_t>(tx, c) + 0x0100000000000001ull);
+        });
     });
   for (auto& t : ts) t.join();
   const auto k = static_cast<std::uint64_t>(2 * n);
-  EXPECT_EQ(plain<std::uint64_t>(&c), k * 0x0100000000000001ull);
+  EXPECT_EQ(plain<std::uint64_t>(c), k * 0x0100000000000001ull);
 }
 
 // R3.  The nested transaction's writes, allocations and commit handlers go;

@@ -51,6 +51,9 @@ struct HYTM_API tx_abort {};
 
 namespace detail {
 
+// misuse() for R2, out of line and without arguments: the check inlined into
+// every load and store stays one compare and one branch.
+[[noreturn, gnu::cold]] HYTM_API void escaped_tx();
 template <class T>
 using word_of = std::conditional_t<
     sizeof(T) == 1, std::uint8_t,
@@ -157,15 +160,13 @@ class tx_base {
     ctx_->tx = nullptr;
   }
   // One compare on every operation (R2), before anything else is read from
-  // the object, which may be dead (its stack frame reused): a stale tx of
-  // this thread mismatches, as the number only grows, unless the tx object
-  // of the thread's current attempt sits at the very same address (the
-  // stale reference then names the current tx).
+  // the object.  Reading gen_ is safe even for a stale reference: tx
+  // objects live in the thread context's slots (detail::tx_in_slot).  A
+  // stale tx of this thread mismatches, as the number only grows, unless
+  // its slot holds the thread's current tx (64 attempts later: the stale
+  // reference then names the current tx).
   [[gnu::always_inline]] void live() const {
-    if (HYTM_UNLIKELY(gen_ != detail::t_tx_gen))
-      detail::misuse(
-          "a tx operation outside the attempt that received the tx (the tx escaped its "
-          "transaction body: keep no reference to it past the body; docs/rules.md R2)");
+    if (HYTM_UNLIKELY(gen_ != detail::t_tx_gen)) detail::escaped_tx();
   }
   thread_ctx* ctx_;
   std::uint64_t gen_;
@@ -351,7 +352,7 @@ class stm_tx : public tx_bulk<stm_tx> {
   explicit stm_tx(thread_ctx& ctx) noexcept : tx_bulk(ctx) {}
 
   template <class T>
-  T load(T& obj) {
+  [[gnu::always_inline]] T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
     live();
@@ -361,13 +362,15 @@ class stm_tx : public tx_bulk<stm_tx> {
         if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
         return detail::from_bits<T>(r.value);
       }
+      return load_split<T>(&obj);  // out of line: the fast path stays small
+    } else {
+      std::array<unsigned char, sizeof(T)> b;
+      read_pieces(b.data(), &obj, sizeof(T));
+      return std::bit_cast<T>(b);
     }
-    std::array<unsigned char, sizeof(T)> b;
-    read_pieces(b.data(), &obj, sizeof(T));
-    return std::bit_cast<T>(b);
   }
   template <class T>
-  void store(T& obj, std::type_identity_t<T> v) {
+  [[gnu::always_inline]] void store(T& obj, std::type_identity_t<T> v) {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
     live();
@@ -376,9 +379,11 @@ class stm_tx : public tx_bulk<stm_tx> {
         ctx_->stm.write(&obj, sizeof(T), detail::to_bits(v));
         return;
       }
+      store_split<T>(&obj, v);
+    } else {
+      const auto b = std::bit_cast<std::array<unsigned char, sizeof(T)>>(v);
+      write_pieces(&obj, b.data(), sizeof(T));
     }
-    const auto b = std::bit_cast<std::array<unsigned char, sizeof(T)>>(v);
-    write_pieces(&obj, b.data(), sizeof(T));
   }
   void read(void* dst, const void* src, std::size_t n) {
     live();
@@ -404,6 +409,18 @@ class stm_tx : public tx_bulk<stm_tx> {
 
  private:
   friend struct detail::tx_access;
+  // By pointer: a reference to a misaligned object is what UBSan reports.
+  template <class T>
+  HYTM_NOINLINE T load_split(const T* obj) {
+    std::array<unsigned char, sizeof(T)> b;
+    read_pieces(b.data(), obj, sizeof(T));
+    return std::bit_cast<T>(b);
+  }
+  template <class T>
+  HYTM_NOINLINE void store_split(T* obj, T v) {
+    const auto b = std::bit_cast<std::array<unsigned char, sizeof(T)>>(v);
+    write_pieces(obj, b.data(), sizeof(T));
+  }
   void read_pieces(void* dst, const void* src, std::size_t n) {
     auto* out = static_cast<unsigned char*>(dst);
     pieces::split(src, n, [&](void* p, std::size_t k) {
@@ -443,7 +460,7 @@ class serial_tx : public tx_bulk<serial_tx> {
   explicit serial_tx(thread_ctx& ctx) noexcept : tx_bulk(ctx) {}
 
   template <class T>
-  T load(T& obj) noexcept {
+  [[gnu::always_inline]] T load(T& obj) noexcept {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
     live();
@@ -452,7 +469,7 @@ class serial_tx : public tx_bulk<serial_tx> {
     return std::bit_cast<T>(b);
   }
   template <class T>
-  void store(T& obj, std::type_identity_t<T> v) {
+  [[gnu::always_inline]] void store(T& obj, std::type_identity_t<T> v) {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
     live();
