@@ -47,7 +47,8 @@
 // Not in a signal handler that interrupted a transaction of the same thread
 // (it could neither join the interrupted transaction, which may abort, nor
 // wait for it): such a call stops the program with a message.  A handler
-// that interrupted a thread outside any transaction may run one.  See
+// that interrupted a thread outside any transaction may run one, if what it
+// interrupted allows malloc (a transaction may allocate).  See
 // docs/lifetime.md, with thread exit, process exit and fork().
 //
 // hytm::atomic(hytm::site("name"), body) counts the transaction under a
