@@ -149,6 +149,7 @@ void configure_from_environment() {
   c.stm = env::choice("HYTM_STM", {"norec", "off"}, 0) == 0 ? stm_algorithm::norec
                                                              : stm_algorithm::off;
   c.stm_retries = static_cast<std::uint32_t>(env::integer("HYTM_STM_RETRIES", 0, 1000000, 64));
+  c.read_only = static_cast<read_only_mode>(env::choice("HYTM_STM_READ_ONLY", {"learn", "off", "always"}, 0));
 
   const std::string s = env::raw("HYTM_STATS");
   if (s.empty() || s == "off") {

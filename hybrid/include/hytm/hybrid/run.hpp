@@ -203,16 +203,22 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
   ctx.site->counters[ctr::stm_starts].add();
   const std::uint64_t t0 = attempt_start(ctx);
   software_enter(ctx);
-  ctx.stm.start(ctx.slot, ctx.site->rec->id);
+  const bool unlogged = start_unlogged(ctx, pol.stm_aborts());  // read_only.hpp
+  ctx.stm.start(ctx.slot, ctx.site->rec->id, unlogged);
   ctx.depth = 1;
   ctx.path = path_kind::stm;
   ctx.want_serial = false;
   ctx.restart_asked = false;
   stm_tx tx(ctx);
-  ctx.tx = &tx;
+  stm_ro_tx ro_tx(ctx);
+  ctx.tx = unlogged ? static_cast<void*>(&ro_tx) : &tx;
   try {
-    out.run(body, tx);
+    if (unlogged)
+      out.run(body, ro_tx);
+    else
+      out.run(body, tx);
     if (ctx.stm.commit()) {
+      note_stm_commit(*ctx.site, unlogged, ctx.stm.read_only());
       stm_committed(ctx, t0);
       return true;
     }
@@ -229,6 +235,7 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
   const bool serial = ctx.want_serial;
   // irrevocable() ends the attempt like restart() does: explicit.
   const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort();
+  note_stm_abort(*ctx.site, unlogged, why);  // read_only.hpp
   stm_aborted(ctx, t0);
   next = serial ? pol.to_serial(ctr::fb_irrevocable) : pol.after_stm_abort(why);
   return false;
@@ -315,7 +322,9 @@ result_t<F> nested(F& body, thread_ctx& ctx) {
     case path_kind::htm:
       if (ctx.emulated) return static_cast<result_t<F>>(body(*static_cast<emu_tx*>(ctx.tx)));
       return static_cast<result_t<F>>(body(*static_cast<htm_tx*>(ctx.tx)));
-    case path_kind::stm: return static_cast<result_t<F>>(body(*static_cast<stm_tx*>(ctx.tx)));
+    case path_kind::stm:
+      if (ctx.stm.unlogged()) return static_cast<result_t<F>>(body(*static_cast<stm_ro_tx*>(ctx.tx)));
+      return static_cast<result_t<F>>(body(*static_cast<stm_tx*>(ctx.tx)));
     case path_kind::serial: break;
   }
   return static_cast<result_t<F>>(body(*static_cast<serial_tx*>(ctx.tx)));

@@ -5,6 +5,8 @@
 //              the hardware tracks them.
 //   stm_tx     NOrec barriers, inlined: loads are logged and validated,
 //              stores are buffered until commit.
+//   stm_ro_tx  the same at a site learned to be read-only: loads are
+//              validated, not logged; a store restarts the attempt logged.
 //   serial_tx  the thread runs alone: plain loads; stores log the old value
 //              first, so that a throwing body can be rolled back.
 // All three offer the same operations, so one body serves every path.
@@ -27,6 +29,7 @@
 #include <utility>
 
 #include "hytm/htm/rtm.hpp"
+#include "hytm/hybrid/read_only.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
 #include "hytm/core/pieces.hpp"
 
@@ -45,6 +48,14 @@ namespace detail {
 [[noreturn]] HYTM_API void throw_abort();
 [[noreturn]] HYTM_API void misuse(const char* what);
 HYTM_API void* tx_allocate(std::size_t size, std::size_t align);
+// A store in an unlogged attempt (stm_ro_tx): the site is not read-only
+// after all.  Unlearns, dooms the attempt (counted as an explicit restart)
+// and ends it; the next attempt is logged.
+[[noreturn]] HYTM_COLD inline void unlogged_store(thread_ctx& ctx) {
+  unlearn_read_only(*ctx.site);
+  ctx.stm.doom(stm::abort_reason::explicit_restart);
+  throw_abort();
+}
 
 template <class T>
 using word_of = std::conditional_t<
@@ -213,13 +224,19 @@ class stm_tx : public tx_base {
  public:
   explicit stm_tx(thread_ctx& ctx) noexcept : tx_base(ctx) {}
 
+  // Inlined whole into the body: the fast path is a dozen instructions
+  // (docs/stm.md), the rest is one call.
   template <class T>
-  T load(T& obj) {
+  [[gnu::always_inline]] T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     if constexpr (pieces::is_word_like<T>) {
-      const stm::read_result r = ctx_->stm.read(&obj, sizeof(T));
-      if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
-      return detail::from_bits<T>(r.value);
+      std::uint64_t v;
+      if (HYTM_UNLIKELY(!ctx_->stm.read_fast(&obj, sizeof(T), v))) {
+        const stm::read_result r = ctx_->stm.read_slow(&obj, sizeof(T));
+        if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
+        v = r.value;
+      }
+      return detail::from_bits<T>(v);
     } else {
       std::array<unsigned char, sizeof(T)> b;
       std::size_t off = 0;
@@ -257,6 +274,46 @@ class stm_tx : public tx_base {
     ctx_->restart_asked = true;
     ctx_->stm.doom(stm::abort_reason::explicit_restart);
     detail::throw_abort();
+  }
+};
+
+// The software path at a site that has been read-only (docs/stm.md): loads
+// are validated against the start snapshot but not logged; a moved snapshot
+// or a store ends the attempt, and the policy runs it again logged
+// (hybrid/read_only.hpp).  The same object as stm_tx otherwise.
+class stm_ro_tx : public stm_tx {
+ public:
+  explicit stm_ro_tx(thread_ctx& ctx) noexcept : stm_tx(ctx) {}
+
+  template <class T>
+  [[gnu::always_inline]] T load(T& obj) {
+    static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
+    if constexpr (pieces::is_word_like<T>) {
+      std::uint64_t v;
+      if (HYTM_UNLIKELY(!ctx_->stm.read_unlogged_fast(&obj, sizeof(T), v))) {
+        ctx_->stm.unlogged_moved();
+        detail::throw_abort();
+      }
+      return detail::from_bits<T>(v);
+    } else {
+      std::array<unsigned char, sizeof(T)> b;
+      std::size_t off = 0;
+      pieces::split(&obj, sizeof(T), [&](void* p, std::size_t k) {
+        const stm::read_result r = ctx_->stm.read_unlogged(p, k);
+        if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
+        std::memcpy(b.data() + off, &r.value, k);
+        off += k;
+      });
+      return std::bit_cast<T>(b);
+    }
+  }
+  // The site writes after all: unlearn, and re-run logged.
+  template <class T>
+  void store(T& obj, std::type_identity_t<T> v) {
+    static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
+    (void)obj;
+    (void)v;
+    detail::unlogged_store(*ctx_);
   }
 };
 
