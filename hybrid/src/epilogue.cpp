@@ -337,10 +337,10 @@ path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t
   return pol.after_htm_abort(htm::abort_status{status});
 }
 
-void stm_attempt_start(thread_ctx& ctx) {
+void stm_attempt_start(thread_ctx& ctx, bool unlogged) {
   ctx.site->counters[ctr::stm_starts].add();
   software_enter(ctx);
-  ctx.stm.start(ctx.slot, ctx.site->rec->id);
+  ctx.stm.start(ctx.slot, ctx.site->rec->id, unlogged);
   ctx.depth = 1;
   ctx.path = path_kind::stm;
   ctx.want_serial = false;

@@ -29,10 +29,12 @@ void set_mode(const mode& m) {
   g_config.stm = m.stm;
   g_config.htm_retries = m.htm_retries;
   g_config.stm_retries = m.stm_retries;
+  g_config.read_only = m.read_only;
 }
 
 mode current_mode() {
-  return {g_config.htm, g_config.stm, g_config.htm_retries, g_config.stm_retries};
+  return {g_config.htm, g_config.stm, g_config.htm_retries, g_config.stm_retries,
+          g_config.read_only};
 }
 
 void script_htm(std::initializer_list<unsigned> statuses) {
@@ -49,6 +51,10 @@ void forget_site_policy() {
     s->capacity_streak = 0;
     s->other_streak = 0;
     s->probe_interval = 16;
+    s->ro_streak = 0;
+    s->ro_debt = 0;
+    s->ro_shift = 0;
+    s->unlogged = false;
   }
 }
 

@@ -24,6 +24,12 @@ std::uint64_t norec::wait_even() noexcept {
 // two loads of each snapshot word.
 bool norec::revalidate() noexcept {
   if (doomed_) return false;
+  if (unlogged_) {
+    // Nothing to re-read: an unlogged attempt is consistent only at its
+    // first snapshot (docs/stm.md, (U1)).
+    doom(abort_reason::validation);
+    return false;
+  }
   for (;;) {
     const std::uint64_t s = wait_even();
     const std::uint64_t x = g_norec.external.load(std::memory_order_acquire);
@@ -50,6 +56,23 @@ bool norec::validate() noexcept {
       g_norec.external.load(std::memory_order_acquire) == ext_snap_)
     return true;
   return revalidate();
+}
+
+read_result norec::read_slow(const void* p, std::size_t k) {
+  if (doomed_) return {0, false};
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  if (writes_.may_contain(a & ~std::uintptr_t{7})) return read_own(p, k);
+  const std::uint64_t v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+  if (g_norec.seq.load(std::memory_order_acquire) != snap_ ||  // (N2)
+      g_norec.external.load(std::memory_order_acquire) != ext_snap_)
+    return read_extend(p, k);
+  reads_.push(p, k, v);
+  return {v, true};
+}
+
+read_result norec::unlogged_moved() noexcept {
+  if (!doomed_) doom(abort_reason::validation);
+  return {0, false};
 }
 
 read_result norec::read_extend(const void* p, std::size_t k) {
@@ -97,9 +120,36 @@ read_result norec::read_own(const void* p, std::size_t k) {
   return {out, true};
 }
 
-bool norec::commit() {
-  if (doomed_) return false;
-  if (writes_.empty()) return true;  // read-only: consistent at its last snapshot
+namespace {
+
+// Asks for each line the write-back will store to in exclusive state
+// (prefetchw: a hint, a no-op where the CPU lacks it), so that the stores
+// made while seq is odd hit lines this core owns instead of waiting for
+// another core to give them up.  On a line a hardware transaction has read,
+// the request aborts that transaction, as the store would a moment later.
+[[gnu::target("prfchw")]] void prefetch_for_write(const write_set& w) noexcept {
+  for (const write_set::entry& e : w.entries())
+    __builtin_prefetch(reinterpret_cast<const void*>(e.word), 1, 3);
+}
+
+}  // namespace
+
+bool norec::commit_writer() {
+  // seq is odd, and every other transaction's reads go to their slow path,
+  // only for the write-back: everything else is done before the lock.
+  //  - A snapshot that moved is revalidated now, outside the lock, so that
+  //    the CAS below succeeds at its first try and the check of `external`
+  //    under the lock finds nothing to re-read, unless a commit slips in
+  //    between.
+  //  - The lines to be written are requested in exclusive state.
+  if (g_norec.seq.load(std::memory_order_acquire) != snap_ ||
+      g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
+    if (!revalidate()) {
+      last_abort_ = abort_reason::lock;
+      return false;
+    }
+  }
+  prefetch_for_write(writes_);
   std::uint64_t s = snap_;
   // (N4): take the sequence lock from our snapshot; if another writer got
   // there first, revalidate against its writes and try from the new one.

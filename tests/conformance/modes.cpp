@@ -27,6 +27,8 @@ std::vector<mode_case> all_modes() {
   return {
       {"serial", {htm_mode::off, stm_algorithm::off, 8, 64}, 0},
       {"stm", {htm_mode::off, stm_algorithm::norec, 8, 64}, 0},
+      // Every transaction's first software attempt unlogged (docs/stm.md).
+      {"stm_unlogged", {htm_mode::off, stm_algorithm::norec, 8, 64, hytm::read_only_mode::always}, 0},
       {"stm_serial_mix", {htm_mode::off, stm_algorithm::norec, 8, 1}, 50},
       {"emulated_small", {htm_mode::emulated, stm_algorithm::norec, 8, 64}, 10},
       {"environment", env, 20},

@@ -19,6 +19,7 @@ struct mode {
   stm_algorithm stm;
   std::uint32_t htm_retries = 8;
   std::uint32_t stm_retries = 64;
+  read_only_mode read_only = read_only_mode::learn;
 };
 HYTM_API void set_mode(const mode& m);
 HYTM_API mode current_mode();

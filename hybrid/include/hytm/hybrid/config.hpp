@@ -13,6 +13,9 @@
 //   HYTM_HTM_RETRIES=N             hardware attempts per transaction (0-1000)
 //   HYTM_STM=norec|off             software path algorithm, or none
 //   HYTM_STM_RETRIES=N             software aborts before serial (0-1000000)
+//   HYTM_STM_READ_ONLY=learn|off|always  unlogged read-only software attempts:
+//                                  at sites learned to be read-only / never /
+//                                  first attempt of every transaction (tests)
 //   HYTM_STATS=off|text|json|json:PATH   statistics at exit (PATH opened at start)
 // Every value is checked at start, used or not (core/env.hpp).
 #pragma once
@@ -34,11 +37,15 @@ enum class htm_mode : std::uint8_t {
 
 enum class stm_algorithm : std::uint8_t { off, norec };
 
+// Which software attempts run unlogged (docs/stm.md).
+enum class read_only_mode : std::uint8_t { learn, off, always };
+
 struct engine_config {
   htm_mode htm = htm_mode::off;
   stm_algorithm stm = stm_algorithm::norec;
   std::uint32_t htm_retries = 8;
   std::uint32_t stm_retries = 64;
+  read_only_mode read_only = read_only_mode::learn;
   // Hardware transactions may run, so software ones must announce
   // themselves ((H1) in docs/protocol.md).
   bool hardware_possible() const noexcept { return htm != htm_mode::off; }

@@ -143,7 +143,8 @@ HYTM_API void htm_attempt_committed(thread_ctx& ctx, attempt_policy& pol, std::u
 HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0,
                                       unsigned status) noexcept;
 // A software attempt: start; after a failed one, the next path.
-HYTM_API void stm_attempt_start(thread_ctx& ctx);
+// unlogged: a read-only site's attempt without a read log (docs/stm.md).
+HYTM_API void stm_attempt_start(thread_ctx& ctx, bool unlogged = false);
 // May throw: an on_abort handler's exception (R5).
 HYTM_API path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0);
 // A serial attempt: start (takes the lock, drains); roll back after restart()

@@ -54,13 +54,15 @@ using result_t = std::decay_t<std::invoke_result_t<F&, serial_tx&>>;
 template <class F>
 consteval bool check_body() {
   static_assert(std::is_invocable_v<F&, htm_tx&> && std::is_invocable_v<F&, stm_tx&> &&
-                    std::is_invocable_v<F&, serial_tx&> && std::is_invocable_v<F&, emu_tx&>,
+                    std::is_invocable_v<F&, stm_ro_tx&> && std::is_invocable_v<F&, serial_tx&> &&
+                    std::is_invocable_v<F&, emu_tx&>,
                 "a transaction body is a callable taking `auto& tx`");
   static_assert(!noexcept(std::declval<F&>()(std::declval<stm_tx&>())),
                 "a transaction body must not be noexcept: aborts leave it by exception");
   static_assert(std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, stm_tx&>>> &&
                     std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, htm_tx&>>> &&
-                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, emu_tx&>>>,
+                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, emu_tx&>>> &&
+                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, stm_ro_tx&>>>,
                 "a transaction body must return the same type on every path");
   return true;
 }
@@ -203,18 +205,17 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
   return htm::started;
 }
 
-// A software attempt.  True: committed.  False: `next` says where to go.
-template <class F, class R>
-bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
-             path_kind& next) {
-  const std::uint64_t t0 = attempt_start(ctx);
-  stm_attempt_start(ctx);
-  tx_in_slot<stm_tx> held(ctx);
-  stm_tx& tx = held.tx;
-  bool committed = false;
+// One software attempt's body on tx object type Tx (stm_tx, or stm_ro_tx
+// for an unlogged read-only attempt).  True: the body ran and the attempt
+// committed; false: it aborted.  A user exception leaves from a consistent
+// state only; the tx object ends before the commit handlers run.
+template <class Tx, class F, class R>
+bool stm_body(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
+  tx_in_slot<Tx> held(ctx);
+  Tx& tx = held.tx;
   try {
     out.run(body, tx);
-    committed = ctx.stm.commit();
+    return ctx.stm.commit();
   } catch (const tx_abort&) {
   } catch (...) {
     // A user exception escapes only from a consistent state: if the
@@ -226,11 +227,26 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
       throw;
     }
   }
+  return false;
+}
+
+// A software attempt.  True: committed.  False: `next` says where to go.
+template <class F, class R>
+bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
+             path_kind& next) {
+  const std::uint64_t t0 = attempt_start(ctx);
+  const bool unlogged = start_unlogged(ctx, pol.stm_aborts());  // read_only.hpp
+  stm_attempt_start(ctx, unlogged);
+  const bool committed = unlogged ? stm_body<stm_ro_tx>(body, out, ctx, t0)
+                                  : stm_body<stm_tx>(body, out, ctx, t0);
   // Outside the try: an on_commit handler's exception leaves atomic() (R5).
   if (committed) {
+    note_stm_commit(*ctx.site, unlogged, ctx.stm.read_only());
     stm_committed(ctx, t0);
     return true;
   }
+  note_stm_abort(*ctx.site, unlogged,
+                 ctx.want_serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort());
   next = stm_attempt_failed(ctx, pol, t0);
   return false;
 }
@@ -324,7 +340,9 @@ result_t<F> joined(F& body, thread_ctx& ctx) {
     case path_kind::htm:
       if (ctx.emulated) return nested_speculative(body, *static_cast<emu_tx*>(ctx.tx));
       return nested_speculative(body, *static_cast<htm_tx*>(ctx.tx));
-    case path_kind::stm: return nested_speculative(body, *static_cast<stm_tx*>(ctx.tx));
+    case path_kind::stm:
+      if (ctx.stm.unlogged()) return nested_speculative(body, *static_cast<stm_ro_tx*>(ctx.tx));
+      return nested_speculative(body, *static_cast<stm_tx*>(ctx.tx));
     case path_kind::serial: break;
   }
   const savepoint sp{ctx.undo.size(), ctx.allocs.size(), ctx.frees.size(), ctx.on_commit.size(),

@@ -52,6 +52,11 @@ struct site_local {
   std::uint32_t capacity_streak = 0;   // consecutive first attempts that overflowed
   std::uint32_t other_streak = 0;      // consecutive status-0 aborts
   std::uint32_t probe_interval = 16;   // next skip length; doubles while probes fail
+  // Owner-only read-only learning (read_only.hpp).
+  std::uint32_t ro_streak = 0;   // consecutive read-only software commits, logged
+  std::uint32_t ro_debt = 0;     // unlogged restarts, weighed against unlogged commits
+  std::uint8_t ro_shift = 0;     // learning needs ro_learn << ro_shift commits
+  bool unlogged = false;         // software attempts start unlogged
   // Owner writes under the owning thread's sites mutex; readers take it.
   conflict_entry conflicts[conflict_slots];
 };

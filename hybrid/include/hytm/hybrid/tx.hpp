@@ -5,6 +5,8 @@
 //              the hardware tracks them.
 //   stm_tx     NOrec barriers, inlined: loads are logged and validated,
 //              stores are buffered until commit.
+//   stm_ro_tx  the same at a site learned to be read-only: loads are
+//              validated, not logged; a store restarts the attempt logged.
 //   serial_tx  the thread runs alone: plain loads; stores log the old value
 //              first, so that a throwing body can be rolled back.
 // All three offer the same operations, so one body serves every path.
@@ -35,6 +37,7 @@
 #include <utility>
 
 #include "hytm/htm/rtm.hpp"
+#include "hytm/hybrid/read_only.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
 #include "hytm/hybrid/tx_memory.hpp"
 #include "hytm/core/pieces.hpp"
@@ -54,6 +57,14 @@ namespace detail {
 // misuse() for R2, out of line and without arguments: the check inlined into
 // every load and store stays one compare and one branch.
 [[noreturn, gnu::cold]] HYTM_API void escaped_tx();
+// A store in an unlogged attempt (stm_ro_tx): the site is not read-only
+// after all.  Unlearns, dooms the attempt (counted as an explicit restart)
+// and ends it; the next attempt is logged.
+[[noreturn]] HYTM_COLD inline void unlogged_store(thread_ctx& ctx) {
+  unlearn_read_only(*ctx.site);
+  ctx.stm.doom(stm::abort_reason::explicit_restart);
+  throw_abort();
+}
 template <class T>
 using word_of = std::conditional_t<
     sizeof(T) == 1, std::uint8_t,
@@ -351,6 +362,8 @@ class stm_tx : public tx_bulk<stm_tx> {
  public:
   explicit stm_tx(thread_ctx& ctx) noexcept : tx_bulk(ctx) {}
 
+  // Inlined whole into the body: the fast path is a dozen instructions
+  // (docs/stm.md), the rest is one call.
   template <class T>
   [[gnu::always_inline]] T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
@@ -358,9 +371,13 @@ class stm_tx : public tx_bulk<stm_tx> {
     live();
     if constexpr (pieces::is_word_like<T>) {
       if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
-        const stm::read_result r = ctx_->stm.read(&obj, sizeof(T));
-        if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
-        return detail::from_bits<T>(r.value);
+        std::uint64_t v;
+        if (HYTM_UNLIKELY(!ctx_->stm.read_fast(&obj, sizeof(T), v))) {
+          const stm::read_result r = ctx_->stm.read_slow(&obj, sizeof(T));
+          if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
+          v = r.value;
+        }
+        return detail::from_bits<T>(v);
       }
       return load_split<T>(&obj);  // out of line: the fast path stays small
     } else {
@@ -451,6 +468,76 @@ class stm_tx : public tx_bulk<stm_tx> {
       ctx_->stm.doom(stm::abort_reason::explicit_restart);
     }
     detail::throw_abort();
+  }
+};
+
+// The software path at a site that has been read-only (docs/stm.md): loads
+// are validated against the start snapshot but not logged; a moved snapshot
+// or a store ends the attempt, and the policy runs it again logged
+// (hybrid/read_only.hpp).  The same object as stm_tx otherwise.
+class stm_ro_tx : public stm_tx {
+ public:
+  explicit stm_ro_tx(thread_ctx& ctx) noexcept : stm_tx(ctx) {}
+
+  template <class T>
+  [[gnu::always_inline]] T load(T& obj) {
+    static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
+    static_assert(detail::by_value<T>());
+    live();
+    if constexpr (pieces::is_word_like<T>) {
+      if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
+        std::uint64_t v;
+        if (HYTM_UNLIKELY(!ctx_->stm.read_unlogged_fast(&obj, sizeof(T), v))) {
+          ctx_->stm.unlogged_moved();
+          detail::throw_abort();
+        }
+        return detail::from_bits<T>(v);
+      }
+    }
+    std::array<unsigned char, sizeof(T)> b;
+    read(b.data(), &obj, sizeof(T));
+    return std::bit_cast<T>(b);
+  }
+  // The site writes after all: unlearn, and re-run logged.  Every form of
+  // store is covered (tx_bulk's are not virtual): an unlogged attempt that
+  // buffered a write would commit it without a read log to validate.
+  template <class T>
+  void store(T& obj, std::type_identity_t<T> v) {
+    static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
+    live();
+    (void)obj;
+    (void)v;
+    detail::unlogged_store(*ctx_);
+  }
+  template <class T>
+  void store_from(T& dst, const T& src) {
+    live();
+    (void)dst;
+    (void)src;
+    detail::unlogged_store(*ctx_);
+  }
+  void write(void* dst, const void* src, std::size_t n) {
+    live();
+    (void)dst;
+    (void)src;
+    (void)n;
+    detail::unlogged_store(*ctx_);
+  }
+  // Unlogged, piece by piece.
+  void read(void* dst, const void* src, std::size_t n) {
+    live();
+    auto* out = static_cast<unsigned char*>(dst);
+    pieces::split(src, n, [&](void* p, std::size_t k) {
+      const stm::read_result r = ctx_->stm.read_unlogged(p, k);
+      if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
+      std::memcpy(out, &r.value, k);
+      out += k;
+    });
+  }
+  template <class T>
+  void load_into(T& dst, T& src) {
+    static_assert(detail::shareable<T>, "tx.load_into needs a non-const trivially copyable object");
+    read(&dst, &src, sizeof(T));
   }
 };
 

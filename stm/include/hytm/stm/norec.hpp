@@ -69,11 +69,14 @@ class norec {
   static constexpr const char* name = "norec";
 
   // Starts an attempt.  The caller has entered `slot` already (the serial
-  // handshake, (S3) in serial_lock.hpp, comes first).
-  void start(activity_slot* slot, std::uint32_t tag = ~0u) noexcept {
+  // handshake, (S3) in serial_lock.hpp, comes first).  An unlogged attempt
+  // (a read-only site's, docs/stm.md) reads with read_unlogged() and keeps no
+  // read log, so it cannot revalidate: when the snapshot moves it is doomed.
+  void start(activity_slot* slot, std::uint32_t tag = ~0u, bool unlogged = false) noexcept {
     slot_ = slot;
     tag_ = tag;
     doomed_ = false;
+    unlogged_ = unlogged;
     conflict_addr_ = nullptr;
     const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (N6)
     snap_ = HYTM_LIKELY((s & 1) == 0) ? s : wait_even();
@@ -82,16 +85,47 @@ class norec {
 
   // Loads the piece [p, p + k).  !ok: the transaction is doomed and the
   // value must not be used.
+  // The fast path (docs/stm.md has its instructions): load, compare both
+  // snapshot words, one compare that says the read log has room and the
+  // transaction has written nothing (read_log::fast()), two stores.  The
+  // value is loaded before the write set is consulted: if the transaction
+  // wrote the word, the slow path discards it and reads its own.
   [[gnu::always_inline]] read_result read(const void* p, std::size_t k) {
-    const auto a = reinterpret_cast<std::uintptr_t>(p);
-    if (HYTM_UNLIKELY(writes_.may_contain(a & ~std::uintptr_t{7}))) return read_own(p, k);
-    const std::uint64_t v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
-    if (HYTM_UNLIKELY(g_norec.seq.load(std::memory_order_acquire) != snap_ ||  // (N2)
-                      g_norec.external.load(std::memory_order_acquire) != ext_snap_))
-      return read_extend(p, k);
-    reads_.push(p, k, v);
-    return {v, true};
+    std::uint64_t v;
+    if (HYTM_LIKELY(read_fast(p, k, v))) return {v, true};
+    return read_slow(p, k);
   }
+  // The fast path alone: true, and v holds the value; false: call
+  // read_slow().  Callers that test `ok` only after read_slow() keep the
+  // fast path free of that test.
+  [[gnu::always_inline]] bool read_fast(const void* p, std::size_t k, std::uint64_t& v) {
+    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+    if (HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == snap_ &&  // (N2)
+                    g_norec.external.load(std::memory_order_acquire) == ext_snap_ &&
+                    reads_.fast())) {
+      reads_.push_fast(p, k, v);
+      return true;
+    }
+    return false;
+  }
+  // Everything the fast path does not do: a doomed attempt, a word the
+  // transaction may have written, a moved snapshot, a full read log.
+  HYTM_API HYTM_NOINLINE read_result read_slow(const void* p, std::size_t k);
+  // A load of an unlogged attempt: valid only while the snapshot has not
+  // moved since start(), since nothing can be revalidated.  (N1)/(N2) as in
+  // read().
+  [[gnu::always_inline]] read_result read_unlogged(const void* p, std::size_t k) {
+    std::uint64_t v;
+    if (HYTM_LIKELY(read_unlogged_fast(p, k, v))) return {v, true};
+    return unlogged_moved();
+  }
+  [[gnu::always_inline]] bool read_unlogged_fast(const void* p, std::size_t k, std::uint64_t& v) {
+    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+    return HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == snap_ &&  // (N2)
+                       g_norec.external.load(std::memory_order_acquire) == ext_snap_);
+  }
+  // (U1): the snapshot moved under an unlogged attempt (or it was doomed).
+  HYTM_API HYTM_NOINLINE read_result unlogged_moved() noexcept;
   // The same, for callers that prefer an out parameter (the concept).
   bool read(const void* p, std::size_t k, std::uint64_t& v) {
     const read_result r = read(p, k);
@@ -99,10 +133,21 @@ class norec {
     return r.ok;
   }
 
-  void write(void* p, std::size_t k, std::uint64_t v) { writes_.put(p, k, v); }
+  // Buffers a store.  From the first one on, loads take the slow path, which
+  // looks in the write set (read_log::close_fast).
+  void write(void* p, std::size_t k, std::uint64_t v) {
+    reads_.close_fast();
+    writes_.put(p, k, v);
+  }
 
   // Commits.  False: aborted (reason in last_abort()), nothing written.
-  HYTM_API bool commit();
+  // Inline for read-only attempts, which have nothing to do: consistent at
+  // their last snapshot, their serialization point.
+  bool commit() {
+    if (doomed_) return false;
+    if (writes_.empty()) return true;
+    return commit_writer();
+  }
   // Re-checks consistency now (before letting a user exception escape).
   HYTM_API bool validate() noexcept;
   // Discards the attempt's reads and writes.
@@ -118,6 +163,7 @@ class norec {
   bool doomed() const noexcept { return doomed_; }
   abort_reason last_abort() const noexcept { return last_abort_; }
   bool read_only() const noexcept { return writes_.empty(); }
+  bool unlogged() const noexcept { return unlogged_; }
 
   const read_log& reads() const noexcept { return reads_; }
   const write_set& writes() const noexcept { return writes_; }
@@ -127,18 +173,22 @@ class norec {
 
  private:
   HYTM_API static std::uint64_t wait_even() noexcept;
+  HYTM_API bool commit_writer();
   HYTM_API HYTM_NOINLINE read_result read_extend(const void* p, std::size_t k);
   HYTM_API HYTM_NOINLINE read_result read_own(const void* p, std::size_t k);
   bool revalidate() noexcept;
 
-  std::uint32_t tag_ = ~0u;
+  // The fast path's words first, on one line: the snapshot and the read
+  // log's end and fast limit.
   std::uint64_t snap_ = 0;
   std::uint64_t ext_snap_ = 0;
+  read_log reads_;
+  std::uint32_t tag_ = ~0u;
   activity_slot* slot_ = nullptr;
   bool doomed_ = false;
+  bool unlogged_ = false;
   abort_reason last_abort_ = abort_reason::validation;
   const void* conflict_addr_ = nullptr;
-  read_log reads_;
   write_set writes_;
 };
 

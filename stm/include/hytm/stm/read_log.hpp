@@ -1,6 +1,15 @@
 // read_log.hpp: the values a software transaction has read, for value-based
 // validation (NOrec): the transaction is consistent as long as every logged
 // piece still holds the value it read.
+//
+// The hot path (push_fast) is one compare and three stores: the compare
+// `end_ < fast_limit_` is both the room test and the owner's "may append
+// without further checks" test.  fast_limit_ equals the capacity while the
+// owner allows fast appends, and the start of the log once it closes them
+// (close_fast(), which NOrec calls at a transaction's first write, so that
+// the loads that follow go to the slow path, which looks in the write set
+// first).  A full log or a closed one sends the caller to its slow path,
+// which appends with push() (bounds-checked, grows).  See docs/stm.md.
 #pragma once
 
 #include <cstddef>
@@ -20,12 +29,19 @@ class read_log {
   read_log(const read_log&) = delete;
   read_log& operator=(const read_log&) = delete;
 
-  [[gnu::always_inline]] void push(const void* p, std::size_t k, std::uint64_t v) {
-    if (HYTM_UNLIKELY(end_ == limit_)) grow();
-    // The piece size rides in the address's top bits: user-space addresses
-    // on x86-64 use at most 57 bits.
-    *end_++ = {reinterpret_cast<std::uintptr_t>(p) | (std::uintptr_t{k} << 58), v};
+  // True: push_fast may append now.
+  [[gnu::always_inline]] bool fast() const noexcept { return end_ < fast_limit_; }
+  // Appends without a bounds test: the caller checked fast().
+  [[gnu::always_inline]] void push_fast(const void* p, std::size_t k, std::uint64_t v) noexcept {
+    *end_++ = {tag(p, k), v};
   }
+  // Appends, growing the log if it is full.
+  void push(const void* p, std::size_t k, std::uint64_t v) {
+    if (HYTM_UNLIKELY(end_ == limit_)) grow();
+    *end_++ = {tag(p, k), v};
+  }
+  // Sends every later fast-path append to the slow path (until clear()).
+  void close_fast() noexcept { fast_limit_ = data_; }
 
   // Acquire loads: the caller re-reads the sequence lock after this, and
   // that load must not move before these ((N3) in norec.hpp).
@@ -33,18 +49,21 @@ class read_log {
   const void* first_changed() const noexcept {
     for (const entry* i = data_; i != end_; ++i) {
       const entry& e = *i;
-      const auto* p = reinterpret_cast<const void*>(e.tagged & ((std::uintptr_t{1} << 58) - 1));
-      if (pieces::load(p, e.tagged >> 58, std::memory_order_acquire) != e.value) return p;
+      if (pieces::load(address(e), size(e), std::memory_order_acquire) != e.value)
+        return address(e);
     }
     return nullptr;
   }
 
   std::size_t size() const noexcept { return static_cast<std::size_t>(end_ - data_); }
-  void clear() noexcept { end_ = data_; }
+  void clear() noexcept {
+    end_ = data_;
+    fast_limit_ = limit_;
+  }
   template <class Out>
   void lines(Out& out) const {
     for (const entry* i = data_; i != end_; ++i)
-      out.push_back((i->tagged & ((std::uintptr_t{1} << 58) - 1)) >> 6);
+      out.push_back(reinterpret_cast<std::uintptr_t>(address(*i)) >> 6);
   }
 
  private:
@@ -52,17 +71,34 @@ class read_log {
     std::uintptr_t tagged;
     std::uint64_t value;
   };
+  // The piece size rides in the address's top bits (user-space addresses on
+  // x86-64 use at most 57 bits), coded so that a word (k = 8) has code 0 and
+  // its entry is the bare address: the fast path of a word load spends no
+  // instruction on the tag.  Code c means k = 8 >> c.
+  static std::uintptr_t tag(const void* p, std::size_t k) noexcept {
+    const std::uintptr_t c = k == 8 ? 0 : k == 4 ? 1 : k == 2 ? 2 : 3;
+    return reinterpret_cast<std::uintptr_t>(p) | (c << 58);
+  }
+  static const void* address(const entry& e) noexcept {
+    return reinterpret_cast<const void*>(e.tagged & ((std::uintptr_t{1} << 58) - 1));
+  }
+  static std::size_t size(const entry& e) noexcept { return std::size_t{8} >> (e.tagged >> 58); }
+
   void reserve(std::size_t n) {
     const std::size_t used = size();
+    const bool was_fast = fast_limit_ == limit_;
     auto* d = static_cast<entry*>(std::realloc(data_, n * sizeof(entry)));
     if (!d) throw std::bad_alloc();
     data_ = d;
     end_ = d + used;
     limit_ = d + n;
+    fast_limit_ = was_fast ? limit_ : data_;
   }
   HYTM_NOINLINE void grow() { reserve(2 * static_cast<std::size_t>(limit_ - data_)); }
-  entry* data_ = nullptr;
+
   entry* end_ = nullptr;
+  entry* fast_limit_ = nullptr;  // limit_ or data_ (see the top of the file)
+  entry* data_ = nullptr;
   entry* limit_ = nullptr;
 };
 

@@ -33,6 +33,7 @@ class write_set {
 
   bool empty() const noexcept { return entries_.empty(); }
   std::size_t size() const noexcept { return entries_.size(); }
+  const std::vector<entry>& entries() const noexcept { return entries_; }
 
   // Two tests: an empty set (read-only transactions) costs one compare.
   [[gnu::always_inline]] bool may_contain(std::uintptr_t word) const noexcept {
