@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 
+#include "hytm/elide.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 

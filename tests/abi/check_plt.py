@@ -34,6 +34,23 @@ import subprocess
 import sys
 
 RTM = ("xbegin", "xend", "xabort")
+# Calls that never return and end the attempt whatever they do: an error that stops the program
+# (misuse), a C++ throw (which aborts a region on its way), or the model's and the scripted
+# test mode's aborts (reached only outside real regions).  The walk stops at them, and one made
+# through a PLT is not a finding: if a region gets there, its status-0 abort is the end of an
+# attempt that was ending anyway, and the re-run outside the region reports the error.  Without
+# this, the walk would fall through a noreturn call into whatever code the compiler placed next.
+NORETURN = ("hytm::detail::misuse(*", "hytm::detail::escaped_tx(*", "hytm::detail::throw_abort(*",
+            "hytm::detail::model_abort(*", "hytm::detail::c_restart(*",
+            "hytm::detail::unlogged_store(*",
+            "__cxa_throw", "__cxa_rethrow", "_Unwind_Resume", "std::terminate(*", "abort",
+            "__stack_chk_fail", "std::__throw_*", "__assert_fail", "siglongjmp", "longjmp",
+            "__longjmp_chk")
+
+
+def noreturn(name):
+    base = name.split("@")[0] if name else ""
+    return any(fnmatch.fnmatchcase(base, pat) for pat in NORETURN)
 MAX_SHOWN = 25
 FUNC_RE = re.compile(r"^([0-9a-f]+) <(.+)>:$")
 INSN_RE = re.compile(r"^\s*([0-9a-f]+):\s+(.*)$")
@@ -119,9 +136,17 @@ class Binary:
             self.insns.append(insn)
             self.func_insns[func].append(insn)
         self.starts = set(self.funcs.values())
+        # Call and jump targets, demangled once (for the NORETURN list).
+        raw = {i.target_name.split("@")[0] for i in self.insns
+               if i.target_name and (i.is_call() or i.is_jump()) and "+" not in i.target_name}
+        self._names = demangle(sorted(raw))
         for i, insn in enumerate(self.insns):
             if insn.is_call() and insn.target in self.starts:
                 self.callers[insn.target].append(i)
+
+    def demangled(self, insn):
+        base = insn.target_name.split("@")[0]
+        return self._names.get(base, base)
 
     def func_start(self, insn):
         return self.funcs.get(insn.func)
@@ -170,6 +195,8 @@ class Binary:
                     returns.add(insn.func)
                 continue
             if insn.is_call():
+                if insn.target_name and noreturn(self.demangled(insn)):
+                    continue
                 if insn.plt():
                     bad.append(insn)
                     if insn.plt_symbol() in plt_ends:
@@ -181,6 +208,8 @@ class Binary:
                 stack.append((pos + 1, top, False, False))
                 continue
             if insn.is_jump():
+                if insn.target_name and noreturn(self.demangled(insn)):
+                    continue
                 if insn.plt():
                     bad.append(insn)
                     continue

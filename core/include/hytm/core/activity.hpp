@@ -76,7 +76,7 @@ struct alignas(cache_line) activity_slot {
   std::atomic<std::uint64_t> stamps[2] = {0, 0};
 };
 
-class activity_registry {
+class HYTM_API activity_registry {
  public:
   // A slot for the calling thread (reused where one was given back).
   activity_slot* claim();
