@@ -276,7 +276,7 @@ TEST(AllocCache, AnEmptyClassInHardwareRefillsAndRetriesUncharged) {
       return tx.path();
     });
     EXPECT_EQ(path, hytm::path_kind::htm) << "with a budget of 1: the refills were not charged";
-    EXPECT_EQ(get(ctr::htm_code_refill), 2u) << "the class, then the log";
+    EXPECT_EQ(get(ctr::htm_code_refill), 2u) << "the log, then the class";
     ASSERT_NE(head, nullptr);
     EXPECT_EQ(head->key, 1);
     // Later transactions find the class topped up after each commit.

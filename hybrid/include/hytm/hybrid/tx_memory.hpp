@@ -46,6 +46,9 @@ template <class V>
 }
 
 [[gnu::always_inline]] inline void* tx_alloc(thread_ctx& ctx, std::size_t n, std::size_t align) {
+  // Room first: on the model and scripted paths an abort is an exception
+  // that rolls nothing back, so no block may be taken before it.
+  log_room(ctx, ctx.allocs);
   void* p;
   if (HYTM_LIKELY(n <= alloc_cache::max_size && align <= alignof(std::max_align_t))) {
     const std::size_t k = alloc_cache::class_of(n);
@@ -61,7 +64,6 @@ template <class V>
     // first-touch rule runs the attempt in software).
     p = tx_allocate(n, align);
   }
-  log_room(ctx, ctx.allocs);
   ctx.allocs.push_back({p, nullptr});
   return p;
 }
