@@ -81,14 +81,14 @@ emulated_tx::~emulated_tx() { end(); }
 void emulated_tx::doom(unsigned status, std::uintptr_t line) noexcept {
   unsigned expected = 0;
   if (status_.compare_exchange_strong(expected, status, std::memory_order_relaxed))
-    conflict_line_ = line;
+    conflict_line_.store(line, std::memory_order_relaxed);
 }
 
 void emulated_tx::begin() {
   emulator_state& s = state();
   s.lock();
   status_.store(0, std::memory_order_relaxed);
-  conflict_line_ = 0;
+  conflict_line_.store(0, std::memory_order_relaxed);
   reads_.clear();
   writes_.clear();
   set_fill_.assign(s.config.sets(), 0);
