@@ -439,7 +439,13 @@ bool run_mode(const hytm_test::mode_case& m, std::uint64_t seed, double seconds,
       }
     }
   }
-  for (node*& p : s->slots) delete p;
+  // Made by tx.make (the engine's allocator): destroyed through a transaction.
+  hytm::atomic([&](auto& tx) {
+    for (node*& p : s->slots) {
+      if (node* q = tx.load(p)) tx.destroy(q);
+      tx.store(p, static_cast<node*>(nullptr));
+    }
+  });
   delete s;
   all.committed += n_total;
   all.escaped += escaped_total;

@@ -80,6 +80,8 @@ class HYTM_API emulated_tx {
   std::size_t read_set_lines() const noexcept { return reads_.size(); }
   std::size_t write_set_lines() const noexcept { return writes_.size(); }
   // The line whose conflict doomed the attempt (0 if none), for statistics.
+  // Relaxed: the dooming thread stores it after winning status_, so the
+  // victim may still see 0 (a statistic only), but the access is no race.
   std::uintptr_t conflict_line() const noexcept {
     return conflict_line_.load(std::memory_order_relaxed);
   }
@@ -102,10 +104,7 @@ class HYTM_API emulated_tx {
   std::uint64_t next_interrupt_ = 0;
   xorshift rng_{1};
   std::uint64_t seeded_generation_ = 0;
-  // Written by the dooming thread, read by the owner after its attempt
-  // ended: atomic (relaxed; a hint for the conflict report), since the
-  // doomer holds no lock the owner takes when it reads.
-  std::atomic<std::uintptr_t> conflict_line_{0};
+  std::atomic<std::uintptr_t> conflict_line_{0};  // written by the dooming thread
 };
 
 }  // namespace hytm::htm
