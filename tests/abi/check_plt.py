@@ -48,9 +48,14 @@ NORETURN = ("hytm::detail::misuse(*", "hytm::detail::escaped_tx(*", "hytm::detai
             "__longjmp_chk")
 
 
+# Test code that a region may reach only when an assertion fails (GoogleTest's reporting): not
+# followed.  A test body's own failure path is the user's body, not the engine's code.
+NOT_FOLLOWED = ("testing::*",)
+
+
 def noreturn(name):
     base = name.split("@")[0] if name else ""
-    return any(fnmatch.fnmatchcase(base, pat) for pat in NORETURN)
+    return any(fnmatch.fnmatchcase(base, pat) for pat in NORETURN + NOT_FOLLOWED)
 MAX_SHOWN = 25
 FUNC_RE = re.compile(r"^([0-9a-f]+) <(.+)>:$")
 INSN_RE = re.compile(r"^\s*([0-9a-f]+):\s+(.*)$")
