@@ -239,6 +239,8 @@ std::string hardware_diagnosis(const counter_values& t, const char* htm_mode) {
 }
 
 void elide_committed(site_local& site) noexcept {
+  site.counters[ctr::htm_commits].add();
+  site.counters[ctr::lock_elided].add();
   site.capacity_streak = 0;
   site.other_streak = 0;
   site.probe_interval = 16;

@@ -61,6 +61,7 @@ HYTM_API site_local& elide_site(thread_ctx& ctx, const std::source_location& loc
 HYTM_API void count_event(site_local& site, ctr c, std::uint64_t n = 1) noexcept;
 HYTM_API bool elide_try_hardware(site_local& site) noexcept;
 HYTM_API bool elide_after_abort(site_local& site, unsigned status, std::uint32_t attempt) noexcept;
+// Counts the elided commit and resets the site's abort streaks.
 HYTM_API void elide_committed(site_local& site) noexcept;
 }  // namespace detail
 
@@ -92,8 +93,6 @@ std::invoke_result_t<F&> elide(M& m, F&& body,
               }
               htm::end();
               detail::elide_committed(site);
-              detail::count_event(site, ctr::htm_commits);
-              detail::count_event(site, ctr::lock_elided);
               return;
             } else {
               std::optional<R> r;
@@ -104,8 +103,6 @@ std::invoke_result_t<F&> elide(M& m, F&& body,
               }
               htm::end();
               detail::elide_committed(site);
-              detail::count_event(site, ctr::htm_commits);
-              detail::count_event(site, ctr::lock_elided);
               return std::move(*r);
             }
           }
