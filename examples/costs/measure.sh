@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Instructions per operation (callgrind) and wall-clock ns per operation
-# (median of 5 runs) for each kind of tx_costs, on each hytm path.
+# (median of 5 runs) for each kind of tx_costs (C++) and c_costs (C), on each
+# hytm path.
 # Usage: examples/costs/measure.sh [BUILD_DIR]   (default build/release)
 set -euo pipefail
 build=${1:-build/release}
-bin=$build/examples/costs/hytm-tx-costs
-[ -x "$bin" ] || { echo "build $bin first (cmake --build --preset release)" >&2; exit 2; }
+cxx_bin=$build/examples/costs/hytm-tx-costs c_bin=$build/examples/costs/hytm-c-costs
+for b in "$cxx_bin" "$c_bin"; do
+  [ -x "$b" ] || { echo "build $b first (cmake --build --preset release)" >&2; exit 2; }
+done
 small=20000 big=40000 wall=2000000
 
+# The C program runs the kinds named block-* and atomic-*.
+bin_for() { case $1 in block-*|atomic-*) echo "$c_bin" ;; *) echo "$cxx_bin" ;; esac; }
 instr() {  # kind n env...
   local kind=$1 n=$2; shift 2
+  local bin; bin=$(bin_for "$kind")
   env "$@" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$kind" "$n" 2>&1 |
     sed -n 's/.*Collected : //p'
 }
@@ -19,7 +25,7 @@ per_op() {  # label env... -- kind
   local a b
   a=$(instr "$kind" $small "${envs[@]}")
   b=$(instr "$kind" $big "${envs[@]}")
-  local ns=()
+  local ns=() bin; bin=$(bin_for "$kind")
   for _ in 1 2 3 4 5; do
     local t0 t1
     t0=$(date +%s%N); env "${envs[@]}" "$bin" "$kind" $wall; t1=$(date +%s%N)
@@ -37,3 +43,8 @@ per_op "hytm software path, empty" HYTM_HTM=off empty
 per_op "hytm software path, increment" HYTM_HTM=off increment
 per_op "hytm RTM model, empty" HYTM_HTM=emulate empty
 per_op "hytm RTM model, increment" HYTM_HTM=emulate increment
+per_op "C block, serial path, empty" HYTM_HTM=off HYTM_STM=off block-empty
+per_op "C block, serial path, increment" HYTM_HTM=off HYTM_STM=off block-increment
+per_op "C block, software path, empty" HYTM_HTM=off block-empty
+per_op "C block, software path, increment" HYTM_HTM=off block-increment
+per_op "C hytm_atomic, software, increment" HYTM_HTM=off atomic-increment

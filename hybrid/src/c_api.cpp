@@ -20,6 +20,22 @@
 // carries on choosing the next path.  Nothing between xbegin and xend calls
 // through a PLT inside libhytm: the exported functions call internal ones,
 // and the thread context is a field of the hytm_tx object.
+//
+// The caller's side (hytm.h's inline tier, hytm/detail/c_inline.h) reads
+// the head of the hytm_tx, hytm_detail_tx: while `mode` says the attempt is
+// a hardware region, its loads and stores are plain and HYTM_END commits the
+// region itself (H3, xend) before calling hytm_block_commit().  The library
+// alone writes `mode`, on the owning thread, at these points:
+//   CALL    when an object is made or an entry begins, after every abort,
+//           and when a transaction ends;
+//   REGION  just before a top-level block's xbegin (reset to CALL if the
+//           region does not start);
+//   PLAIN   at the entry of a block nested in a hardware attempt;
+//   ENDED   (written by the caller) after the inline xend.
+// The exported loads and stores below stay the complete implementation:
+// the inline tier calls them for everything but its fast path, and programs
+// built without it (or against the first header) call them always.
+#define HYTM_C_NO_INLINE 1  // this file defines the exported functions
 #include "hytm/hytm.h"
 
 #include <cstdlib>
@@ -33,12 +49,16 @@
 #include "hytm/hytm.hpp"
 
 struct hytm_tx {
-  hytm_tx(hytm::thread_ctx& c, bool is_nested)
-      : ctx(&c), nested(is_nested), htm(c), stm(c), serial(c) {}
+  hytm_tx(hytm::thread_ctx& c, bool is_nested);
+  // First: the caller's inline code finds it at the object's address.
+  hytm_detail_tx head;
   hytm::thread_ctx* ctx;
   sigjmp_buf env;
   bool nested;
   bool in_attempt = false;  // an attempt has started and not ended
+  // The restart point in env was set by __builtin_setjmp (hytm.h built by
+  // GCC, and hytm_atomic_named), not by sigsetjmp.
+  bool gnu_jmp = false;
   hytm_tx* outer = nullptr;  // nested: the top-level C transaction, or null under C++
   hytm::path_kind next = hytm::path_kind::serial;
   std::optional<hytm::attempt_policy> policy;
@@ -52,15 +72,43 @@ struct hytm_tx {
   hytm::serial_tx serial;
 };
 
+static_assert(sizeof(bool) == 1, "hytm_detail_tx::wrote points at a bool");
+static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t) &&
+                  std::atomic<std::uint64_t>::is_always_lock_free,
+              "hytm_detail_tx points at the protocol's atomic words as plain uint64_t");
+
+hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
+    : head{}, ctx(&c), nested(is_nested), htm(c), stm(c), serial(c) {
+  // The caller's inline code casts a hytm_tx* to hytm_detail_tx*.
+  if (static_cast<void*>(&head) != static_cast<void*>(this))
+    hytm::detail::misuse("hytm_tx: the detail head is not at the start of the object");
+  head.mode = HYTM_DETAIL_CALL;
+  head.nested = is_nested;
+  head.layout = HYTM_DETAIL_TX_LAYOUT;
+  head.wrote = reinterpret_cast<std::uint8_t*>(&c.htm_wrote);
+  head.software = reinterpret_cast<const std::uint64_t*>(&hytm::g_hybrid.software);
+  head.external = reinterpret_cast<std::uint64_t*>(&hytm::stm::g_norec.external);
+  head.env = &env;
+}
+
 namespace {
 
 using hytm::ctr;
 using hytm::path_kind;
 namespace d = hytm::detail;
 
+// Back to the restart point of the top-level C transaction `top`.
+[[noreturn]] void jump(hytm_tx* top) {
+  // __builtin_longjmp: GCC's own format (frame pointer, receiver, stack
+  // pointer), written by a GCC-compiled __builtin_setjmp (hytm.h tells the
+  // library so through hytm_block_attempt_gnu).
+  if (top->gnu_jmp) __builtin_longjmp(reinterpret_cast<void**>(&top->env), 1);
+  siglongjmp(top->env, 1);
+}
+
 [[noreturn]] void c_abort(hytm_tx* tx) {
-  if (!tx->nested) siglongjmp(tx->env, 1);
-  if (tx->outer) siglongjmp(tx->outer->env, 1);
+  if (!tx->nested) jump(tx);
+  if (tx->outer) jump(tx->outer);
   // Nested in a C++ transaction: only an exception reaches its restart
   // point (the C frames between must be built with -fexceptions).
   d::throw_abort();
@@ -97,7 +145,8 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
   return frame > top->frame || (frame == top->frame && caller == top->caller);
 }
 
-hytm_tx* block_enter(const char* site, std::uintptr_t frame, const void* caller) {
+[[gnu::always_inline]] inline hytm_tx* block_enter(const char* site, std::uintptr_t frame,
+                                                  const void* caller) {
   hytm::thread_ctx& ctx = hytm::current_ctx();
   if (ctx.depth > 0) {
     if (ctx.c_active && left_without_end(ctx.c_top, frame, caller))
@@ -106,8 +155,13 @@ hytm_tx* block_enter(const char* site, std::uintptr_t frame, const void* caller)
           "a HYTM_BEGIN block, or a C++ exception out of a hytm_atomic body (rule: leave a "
           "block only through HYTM_END, and let no exception leave a body; see hytm.h)");
     if (!ctx.c_nested) ctx.c_nested = new hytm_tx(ctx, true);
-    ctx.c_nested->outer = ctx.c_active ? ctx.c_top : nullptr;
-    return ctx.c_nested;
+    hytm_tx* const n = ctx.c_nested;
+    n->outer = ctx.c_active ? ctx.c_top : nullptr;
+    // Inside a hardware attempt (a real region, or the scripted mode's
+    // unprotected run) the accesses are plain; on the model, in software or
+    // serially they go through the library.
+    n->head.mode = ctx.path == path_kind::htm && !ctx.emulated ? HYTM_DETAIL_PLAIN : HYTM_DETAIL_CALL;
+    return n;
   }
   if (!ctx.c_top) {
     // Both now, outside any region: a nested entry may come inside one.
@@ -116,6 +170,7 @@ hytm_tx* block_enter(const char* site, std::uintptr_t frame, const void* caller)
   }
   hytm_tx* tx = ctx.c_top;
   tx->in_attempt = false;
+  tx->head.mode = HYTM_DETAIL_CALL;
   tx->frame = frame;
   tx->caller = caller;
   hytm::site_local& s = d::site_for(ctx, hytm::site(site ? site : "c"));
@@ -146,26 +201,37 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   return *::new (&obj) Tx(ctx);
 }
 
+// One hardware attempt: true inside the region (the caller returns into the
+// block), else false with tx->next the policy's next path.  Always inline,
+// so that the region begins in the exported function the block called.
+[[gnu::always_inline]] inline bool htm_attempt(hytm_tx* tx) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  ctx.site->counters[ctr::htm_starts].add();
+  tx->t0 = d::attempt_start(ctx);
+  ctx.tx = &fresh(tx->htm, ctx);
+  // Written before xbegin, reset below if it aborts.
+  tx->in_attempt = true;
+  ctx.c_active = true;
+  tx->head.mode = HYTM_DETAIL_REGION;
+  tx->head.announced = 0;
+  const unsigned s = d::htm_start(ctx);
+  if (s == hytm::htm::started) return true;
+  tx->head.mode = HYTM_DETAIL_CALL;
+  tx->in_attempt = false;
+  ctx.c_active = false;
+  tx->next = d::htm_attempt_failed(ctx, *tx->policy, tx->t0, s);
+  return false;
+}
+
 void block_attempt(hytm_tx* tx) {
   if (tx->nested) return;
   hytm::thread_ctx& ctx = *tx->ctx;
   if (tx->in_attempt) finish_aborted(tx);
   for (;;) {
     switch (tx->next) {
-      case path_kind::htm: {
-        ctx.site->counters[ctr::htm_starts].add();
-        tx->t0 = d::attempt_start(ctx);
-        ctx.tx = &fresh(tx->htm, ctx);
-        // Written before xbegin, reset below if it aborts.
-        tx->in_attempt = true;
-        ctx.c_active = true;
-        const unsigned s = d::htm_start(ctx);
-        if (s == hytm::htm::started) return;  // into the block, inside the region
-        tx->in_attempt = false;
-        ctx.c_active = false;
-        tx->next = d::htm_attempt_failed(ctx, *tx->policy, tx->t0, s);
+      case path_kind::htm:
+        if (htm_attempt(tx)) return;  // into the block, inside the region
         break;
-      }
       case path_kind::stm:
         tx->t0 = d::attempt_start(ctx);
         d::stm_attempt_start(ctx);
@@ -185,11 +251,25 @@ void block_attempt(hytm_tx* tx) {
 }
 
 void block_commit(hytm_tx* tx) {
-  if (tx->nested) return;
+  if (tx->nested) {
+    tx->head.mode = HYTM_DETAIL_CALL;
+    return;
+  }
   hytm::thread_ctx& ctx = *tx->ctx;
   switch (ctx.path) {
     case path_kind::htm:
-      d::htm_commit(ctx);  // (H3), xend
+      if (tx->head.mode == HYTM_DETAIL_ENDED) {
+        // HYTM_END committed the region inline (c_inline.h): take over what
+        // htm_commit() would have left in ctx.
+        ctx.depth = 0;
+        if (tx->head.announced) {
+          ctx.commit_stamp = tx->head.stamp;
+          ctx.saw_software = true;
+        }
+      } else {
+        d::htm_commit(ctx);  // (H3), xend: hytm_atomic, or a program built without the inline tier
+      }
+      tx->head.mode = HYTM_DETAIL_CALL;
       tx->in_attempt = false;
       ctx.c_active = false;
       d::htm_attempt_committed(ctx, *tx->policy, tx->t0);
@@ -212,10 +292,22 @@ void block_commit(hytm_tx* tx) {
 }  // namespace
 
 namespace hytm::detail {
-void c_restart(thread_ctx& ctx) { siglongjmp(ctx.c_top->env, 1); }
+void c_restart(thread_ctx& ctx) { jump(ctx.c_top); }
 }  // namespace hytm::detail
 
 extern "C" {
+
+hytm_tx* hytm_block_begin(const char* site) {
+  hytm_tx* const tx = block_enter(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+                                  __builtin_return_address(0));
+  // The hardware attempts need no restart point: an abort resumes here.
+  // Returns inside the region, or with nothing started (the caller's
+  // sigsetjmp and hytm_block_attempt() follow), or for a nested block.
+  if (!tx->nested)
+    while (tx->next == path_kind::htm)
+      if (htm_attempt(tx)) break;
+  return tx;
+}
 
 hytm_tx* hytm_block_enter(const char* site) {
   return block_enter(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
@@ -224,7 +316,15 @@ hytm_tx* hytm_block_enter(const char* site) {
 
 sigjmp_buf* hytm_block_jmpbuf(hytm_tx* tx) { return &tx->env; }
 
-void hytm_block_attempt(hytm_tx* tx) { block_attempt(tx); }
+void hytm_block_attempt(hytm_tx* tx) {
+  tx->gnu_jmp = false;
+  block_attempt(tx);
+}
+
+void hytm_block_attempt_gnu(hytm_tx* tx) {
+  tx->gnu_jmp = true;
+  block_attempt(tx);
+}
 
 void hytm_block_commit(hytm_tx* tx) { block_commit(tx); }
 
@@ -234,8 +334,17 @@ void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
   hytm_tx* const tx = block_enter(
       name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
       reinterpret_cast<const void*>(&hytm_atomic_named));
-  (void)sigsetjmp(tx->env, 0);
-  block_attempt(tx);
+  // As hytm_block_begin(): hardware attempts first, the restart point only
+  // for the software and serial ones.
+  bool in_region = false;
+  if (!tx->nested)
+    while (tx->next == path_kind::htm)
+      if ((in_region = htm_attempt(tx))) break;
+  if (!in_region) {
+    tx->gnu_jmp = true;  // this file is built by GCC (or Clang: the same compiler both ways)
+    (void)__builtin_setjmp(reinterpret_cast<void**>(&tx->env));
+    block_attempt(tx);
+  }
   body(tx, arg);
   block_commit(tx);
 }

@@ -34,3 +34,15 @@ uint64_t c_misaligned(unsigned char *buf) {
     HYTM_END(tx);
     return r;
 }
+
+/* Adds one to *x in a block (nested when called inside a transaction);
+ * returns the path its transaction object reported inside. */
+const char *c_block_add(uint64_t *x) {
+    const char *volatile path = 0; /* written inside the block: volatile (hytm.h) */
+    HYTM_BEGIN(tx) {
+        hytm_store_u64(tx, x, hytm_load_u64(tx, x) + 1);
+        path = hytm_path_name(tx);
+    }
+    HYTM_END(tx);
+    return path;
+}

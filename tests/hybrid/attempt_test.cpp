@@ -24,6 +24,7 @@ extern "C" {
 void c_block_calls(void (*fn)(void*), void* arg);
 int c_block_returns_early(uint64_t* x);
 uint64_t c_misaligned(unsigned char* buf);
+const char* c_block_add(uint64_t* x);
 }
 
 // Counts every operator new of the process (the library's too).  Not under
@@ -210,6 +211,34 @@ INSTANTIATE_TEST_SUITE_P(Paths, Attempt, ::testing::ValuesIn(c_modes()),
                          [](const auto& i) { return std::string(i.param.name); });
 
 // ---- quiescence stamps (core/activity.hpp, (A5)) ----
+
+// A C block nested in a hardware attempt takes hytm.h's inline tier (plain
+// accesses, hytm/detail/c_inline.h): run here in the scripted mode, where
+// the "hardware" body runs unprotected, so that the store's effect and the
+// (H3) writer flag can be seen; the inline commit of a top-level region
+// runs only on a CPU with RTM (tests/rtm).
+TEST(CInlineTier, ABlockNestedInAHardwareAttemptStoresPlainlyAndMarksTheWriter) {
+  hytm::testing::set_mode({htm_mode::scripted, stm_algorithm::norec, 8, 64});
+  hytm::testing::forget_site_policy();
+  hytm::reset_stats();
+  hytm::testing::script_htm({hytm::htm::started});
+  uint64_t x = 41;
+  const char* path = nullptr;
+  bool wrote = false;
+  hytm::atomic([&](auto& tx) {
+    path = c_block_add(&x);
+    wrote = hytm::current_ctx().htm_wrote;
+    (void)tx;
+  });
+  EXPECT_EQ(x, 42u);
+  EXPECT_STREQ(path, "htm");
+  EXPECT_TRUE(wrote) << "a nested C store marks the hardware attempt a writer (H3)";
+  EXPECT_EQ(get(ctr::htm_commits), 1u);
+  // Outside any transaction the same block runs alone (serial or software).
+  EXPECT_STRNE(c_block_add(&x), "htm");
+  EXPECT_EQ(x, 43u);
+  hytm::testing::restore_environment_mode();
+}
 
 TEST(Quiescence, SkipsASlotStampedAfterTheCommitAndWaitsForAnEarlierOne) {
   hytm::activity_slot* me = hytm::activity().claim();

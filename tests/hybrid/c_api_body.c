@@ -60,7 +60,7 @@ int c_mixed(void) {
     void *p;
   };
   static struct rec r;
-  int ok = 1;
+  volatile int ok = 1; /* written inside the block: volatile (hytm.h, restarts) */
   HYTM_BEGIN_NAMED(tx, "c.mixed") {
     void *mem = hytm_malloc(tx, 64);
     hytm_store_u8(tx, &r.a, 7);

@@ -25,6 +25,7 @@
 extern "C" {
 void rtm_c_increment(hytm_tx* tx, void* arg);
 void rtm_c_block_increments(uint64_t* x, long n);
+long rtm_c_block_bank(uint64_t* acc, long n, int t);
 }
 
 namespace {
@@ -243,6 +244,39 @@ TEST_F(Rtm, MixedModeOverlapsHardwareAndSoftwareCommits) {
   const double stm = static_cast<double>(get(ctr::stm_commits));
   EXPECT_GE(htm, 0.05 * (htm + stm));
   EXPECT_GE(stm, 0.05 * (htm + stm));
+}
+
+// The C block form's inline commit (hytm/detail/c_inline.h) next to software
+// transactions: a C thread and a C++ thread move money between the same
+// accounts, a share of the transactions in software; every transaction of
+// either sees the total, and the hardware commits of the C blocks announce
+// themselves to the software ones (H3) or the software ones would see a torn
+// transfer.
+TEST_F(Rtm, CBlockHardwareCommitsNextToSoftwareKeepTheBankTotal) {
+  hytm::testing::set_software_share(4);
+  uint64_t acc[8] = {100, 100, 100, 100, 100, 100, 100, 100};
+  std::atomic<long> bad{0};
+  std::thread c([&] { bad += rtm_c_block_bank(acc, 20000, 0); });
+  std::thread cxx([&] {
+    for (int i = 0; i < 20000; ++i)
+      hytm::atomic([&](auto& tx) {
+        const int a = (i + 1) % 8, b = (i * 5 + 2) % 8;
+        if (a == b) return;
+        uint64_t sum = 0;
+        for (auto& v : acc) sum += tx.load(v);
+        if (sum != 800) bad.fetch_add(1);
+        tx.store(acc[a], tx.load(acc[a]) - 1);
+        tx.store(acc[b], tx.load(acc[b]) + 1);
+      });
+  });
+  c.join();
+  cxx.join();
+  EXPECT_EQ(bad.load(), 0);
+  uint64_t total = 0;
+  for (auto v : acc) total += v;
+  EXPECT_EQ(total, 800u);
+  EXPECT_GT(get(ctr::htm_commits), 0u) << hytm::stats_text();
+  EXPECT_GT(get(ctr::stm_commits), 0u) << hytm::stats_text();
 }
 
 }  // namespace

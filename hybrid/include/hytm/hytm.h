@@ -57,16 +57,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hytm/detail/c_tx.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* Every exported function is called through the GOT, never through a PLT
+ * slot (noplt): a GOT entry is bound when the program is loaded, a PLT slot
+ * lazily, by the resolver, at the first call -- and a first call made inside
+ * a hardware transaction aborts it, with the binding rolled back, forever.
+ * So whatever the program's own link flags, no call into libhytm from a
+ * hardware region runs the resolver. */
 #if defined(__GNUC__)
-#define HYTM_C_API __attribute__((visibility("default")))
+#if defined(__has_attribute)
+#if __has_attribute(noplt)
+#define HYTM_C_NOPLT_ noplt,
+#endif
+#endif
+#ifndef HYTM_C_NOPLT_
+#define HYTM_C_NOPLT_
+#endif
+#define HYTM_C_API __attribute__((HYTM_C_NOPLT_ visibility("default")))
 #define HYTM_C_NORETURN __attribute__((noreturn))
+#define HYTM_C_NONNULL_RESULT __attribute__((returns_nonnull))
 #else
 #define HYTM_C_API
 #define HYTM_C_NORETURN
+#define HYTM_C_NONNULL_RESULT
+#endif
+
+/* The inline tier: loads, stores and the block form's commit run in the
+ * caller's code while the transaction is a hardware region (see
+ * hytm/detail/c_tx.h).  GCC and Clang on x86; elsewhere, or with
+ * HYTM_C_NO_INLINE defined (the library itself, or a binding generator that
+ * wants only the exported functions), every call goes to the library. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(HYTM_C_NO_INLINE)
+#define HYTM_C_INLINE_TIER 1
+#else
+#define HYTM_C_INLINE_TIER 0
 #endif
 
 /* One transaction in flight on this thread.  Opaque; valid only inside the
@@ -85,7 +114,10 @@ HYTM_C_API void hytm_atomic_named(const char *name, hytm_body_fn body, void *arg
 
 /* Loads and stores of shared data.  Any address: a naturally aligned one is
  * the fast path; a misaligned one is split into aligned pieces and touches
- * exactly the object's bytes.  The _bytes forms take any length. */
+ * exactly the object's bytes.  The _bytes forms take any length.
+ * With the inline tier these names are inline functions that call the
+ * library only off the hardware path; their address (&hytm_load_u64, for a
+ * binding) is still the exported function's. */
 HYTM_C_API uint8_t hytm_load_u8(hytm_tx *tx, const uint8_t *addr);
 HYTM_C_API uint16_t hytm_load_u16(hytm_tx *tx, const uint16_t *addr);
 HYTM_C_API uint32_t hytm_load_u32(hytm_tx *tx, const uint32_t *addr);
@@ -122,26 +154,69 @@ HYTM_C_API char *hytm_stats_json(void);
 HYTM_C_API char *hytm_stats_text(void);
 HYTM_C_API void hytm_reset_stats(void);
 
-/* The block form.  The restart point is the sigsetjmp() in the caller's
- * frame; hytm_block_attempt() starts (or restarts) an attempt on the path the
- * policy picks, hytm_block_commit() commits it or jumps back to restart.
- * Internal entry points: use the macros. */
+/* The block form.  Internal entry points: use the macros.
+ *
+ * hytm_block_begin() enters the transaction and, when the policy picks the
+ * hardware path, starts the region and returns inside it: the block then
+ * runs with no restart point to set (an abort resumes inside the library,
+ * which picks the next path and returns again).  Otherwise it returns with
+ * nothing started; the macro then sets the restart point, the sigsetjmp()
+ * in the caller's frame, and hytm_block_attempt() starts (or, after a jump
+ * back, restarts) an attempt on the path the policy picks.
+ * hytm_block_commit() commits, or jumps back to restart.
+ * hytm_block_enter() and hytm_block_jmpbuf() are the entry of programs built
+ * against the first version of this header (enter, then always sigsetjmp and
+ * attempt); they keep working. */
+HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin(const char *site);
 HYTM_C_API hytm_tx *hytm_block_enter(const char *site);
 HYTM_C_API sigjmp_buf *hytm_block_jmpbuf(hytm_tx *tx);
 HYTM_C_API void hytm_block_attempt(hytm_tx *tx);
+/* The same, for a restart point set with GCC's __builtin_setjmp() in the
+ * block's jmpbuf (the library then jumps back with __builtin_longjmp). */
+HYTM_C_API void hytm_block_attempt_gnu(hytm_tx *tx);
 HYTM_C_API void hytm_block_commit(hytm_tx *tx);
 
+#if HYTM_C_INLINE_TIER
+#include "hytm/detail/c_inline.h"
+/* The restart point.  GCC: __builtin_setjmp, three words saved instead of
+ * sigsetjmp's register file and pointer mangling, and the function keeps
+ * its variables where a jump back finds them (so GCC's -Wclobbered has
+ * nothing to warn about in the loop around a block).  Clang: sigsetjmp;
+ * its __builtin_setjmp need not lay out the buffer the way the library's
+ * GCC-built __builtin_longjmp reads it. */
+#if defined(__clang__)
+#define HYTM_DETAIL_RESTART_POINT_(tx)                               \
+    (void)sigsetjmp(*hytm_detail_jmpbuf(tx), 0);                     \
+    hytm_block_attempt(tx)
+#else
+#define HYTM_DETAIL_RESTART_POINT_(tx)                               \
+    (void)__builtin_setjmp((void **)hytm_detail_jmpbuf(tx));         \
+    hytm_block_attempt_gnu(tx)
+#endif
 #define HYTM_BEGIN_NAMED(tx, name)                                   \
     do {                                                             \
-        hytm_tx *tx = hytm_block_enter(name);                        \
+        hytm_tx *const tx = hytm_block_begin(name);                  \
+        if (!hytm_detail_running(tx)) {                              \
+            HYTM_DETAIL_RESTART_POINT_(tx);                          \
+        }                                                            \
+        {
+#define HYTM_END(tx)                                                 \
+        }                                                            \
+        hytm_detail_end(tx);                                         \
+    } while (0)
+#else
+#define HYTM_BEGIN_NAMED(tx, name)                                   \
+    do {                                                             \
+        hytm_tx *const tx = hytm_block_enter(name);                  \
         (void)sigsetjmp(*hytm_block_jmpbuf(tx), 0);                  \
         hytm_block_attempt(tx);                                      \
         {
-#define HYTM_BEGIN(tx) HYTM_BEGIN_NAMED(tx, __FILE__ ":" HYTM_C_STR_(__LINE__))
 #define HYTM_END(tx)                                                 \
         }                                                            \
         hytm_block_commit(tx);                                       \
     } while (0)
+#endif
+#define HYTM_BEGIN(tx) HYTM_BEGIN_NAMED(tx, __FILE__ ":" HYTM_C_STR_(__LINE__))
 #define HYTM_C_STR2_(x) #x
 #define HYTM_C_STR_(x) HYTM_C_STR2_(x)
 

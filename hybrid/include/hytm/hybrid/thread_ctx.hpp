@@ -70,7 +70,7 @@ struct alignas(cache_line) thread_ctx {
   bool body_threw = false;      // a body's exception is leaving (epilogue.cpp)
   bool restart_asked = false;   // restart() was called (and maybe swallowed)
   bool saw_software = false;    // a hardware commit announced itself (H3)
-  bool htm_wrote = false;       // the hardware attempt stored to shared data
+  bool htm_wrote = false;       // the hardware attempt stored to shared data or freed (H3)
   bool scripted = false;        // a scripted "hardware" attempt runs (tests)
   bool emulated = false;        // the hardware path runs on the RTM model
   std::uint8_t scripted_abort = 0;  // its xabort code

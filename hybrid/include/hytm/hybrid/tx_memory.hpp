@@ -69,6 +69,11 @@ template <class V>
 }
 
 [[gnu::always_inline]] inline void tx_defer_free(thread_ctx& ctx, void* p, void (*destroy)(void*)) {
+  // (H3): a hardware attempt that frees announces its commit like one that
+  // stores (the memory is reused after it, so software transactions must
+  // revalidate).  The C interface's inline commit sees only this flag
+  // (hytm/detail/c_inline.h); on the other paths it is not read.
+  ctx.htm_wrote = true;
   log_room(ctx, ctx.frees);
   ctx.frees.push_back({p, destroy});
 }

@@ -1,0 +1,120 @@
+/*
+ * hytm/detail/c_inline.h: the inline tier of hytm.h (included by it, after
+ * the declarations; not an interface of its own).
+ *
+ * Each function here has the name of an exported one and GNU inline
+ * semantics: the body below is only ever inlined, never emitted, so its
+ * address and every call the compiler does not inline are the library's
+ * function (the way glibc's fortified functions are written).  Always
+ * inline: the hardware path must run no call even at -O0.
+ *
+ * The fast path is the hardware one (mode PLAIN or REGION, see c_tx.h):
+ * the CPU tracks the accesses, so a naturally aligned load or store is a
+ * plain one.  Relaxed atomics, as in the C++ interface's hardware path: the
+ * same location may be written by a software transaction's write-back
+ * concurrently, and the region's atomicity gives the order.  Anything else
+ * (another path, a misaligned address, a transaction that has ended) calls
+ * the library, through the GOT, by a second name of the same symbol.
+ */
+#ifndef HYTM_DETAIL_C_INLINE_H
+#define HYTM_DETAIL_C_INLINE_H
+
+#define HYTM_DETAIL_INLINE_ \
+    extern __inline__ __attribute__((__gnu_inline__, __always_inline__, __artificial__))
+
+/* The library's functions under a second name (the same symbol). */
+#define HYTM_DETAIL_REDIRECT_(ret, alias, params, symbol) \
+    HYTM_C_API ret alias params __asm__(#symbol)
+
+HYTM_DETAIL_REDIRECT_(uint8_t, hytm_detail_load_u8_, (hytm_tx *, const uint8_t *), hytm_load_u8);
+HYTM_DETAIL_REDIRECT_(uint16_t, hytm_detail_load_u16_, (hytm_tx *, const uint16_t *), hytm_load_u16);
+HYTM_DETAIL_REDIRECT_(uint32_t, hytm_detail_load_u32_, (hytm_tx *, const uint32_t *), hytm_load_u32);
+HYTM_DETAIL_REDIRECT_(uint64_t, hytm_detail_load_u64_, (hytm_tx *, const uint64_t *), hytm_load_u64);
+HYTM_DETAIL_REDIRECT_(void *, hytm_detail_load_ptr_, (hytm_tx *, void *const *), hytm_load_ptr);
+HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_u8_, (hytm_tx *, uint8_t *, uint8_t), hytm_store_u8);
+HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_u16_, (hytm_tx *, uint16_t *, uint16_t), hytm_store_u16);
+HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_u32_, (hytm_tx *, uint32_t *, uint32_t), hytm_store_u32);
+HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_u64_, (hytm_tx *, uint64_t *, uint64_t), hytm_store_u64);
+HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *), hytm_store_ptr);
+
+#define HYTM_DETAIL_TX_(tx) ((struct hytm_detail_tx *)(void *)(tx))
+
+/* PLAIN or REGION: the accesses are the CPU's to track.  A null tx takes
+ * the call, which reports the misuse. */
+#define HYTM_DETAIL_PLAIN_(tx) \
+    ((tx) != 0 && (unsigned)HYTM_DETAIL_TX_(tx)->mode - 1u < 2u)
+#define HYTM_DETAIL_ALIGNED_(addr) (((uintptr_t)(addr) & (sizeof(*(addr)) - 1)) == 0)
+
+#define HYTM_DETAIL_ACCESS_(T, sfx)                                                   \
+    HYTM_DETAIL_INLINE_ T hytm_load_##sfx(hytm_tx *tx, const T *addr) {               \
+        if (__builtin_expect(HYTM_DETAIL_PLAIN_(tx) && HYTM_DETAIL_ALIGNED_(addr), 1)) \
+            return __atomic_load_n(addr, __ATOMIC_RELAXED);                           \
+        return hytm_detail_load_##sfx##_(tx, addr);                                   \
+    }                                                                                 \
+    HYTM_DETAIL_INLINE_ void hytm_store_##sfx(hytm_tx *tx, T *addr, T value) {        \
+        if (__builtin_expect(HYTM_DETAIL_PLAIN_(tx) && HYTM_DETAIL_ALIGNED_(addr), 1)) { \
+            *HYTM_DETAIL_TX_(tx)->wrote = 1; /* (H3): a writer announces its commit */ \
+            __atomic_store_n(addr, value, __ATOMIC_RELAXED);                          \
+            return;                                                                   \
+        }                                                                             \
+        hytm_detail_store_##sfx##_(tx, addr, value);                                  \
+    }
+HYTM_DETAIL_ACCESS_(uint8_t, u8)
+HYTM_DETAIL_ACCESS_(uint16_t, u16)
+HYTM_DETAIL_ACCESS_(uint32_t, u32)
+HYTM_DETAIL_ACCESS_(uint64_t, u64)
+#undef HYTM_DETAIL_ACCESS_
+
+HYTM_DETAIL_INLINE_ void *hytm_load_ptr(hytm_tx *tx, void *const *addr) {
+    if (__builtin_expect(HYTM_DETAIL_PLAIN_(tx) && HYTM_DETAIL_ALIGNED_(addr), 1))
+        return __atomic_load_n(addr, __ATOMIC_RELAXED);
+    return hytm_detail_load_ptr_(tx, addr);
+}
+
+HYTM_DETAIL_INLINE_ void hytm_store_ptr(hytm_tx *tx, void **addr, void *value) {
+    if (__builtin_expect(HYTM_DETAIL_PLAIN_(tx) && HYTM_DETAIL_ALIGNED_(addr), 1)) {
+        *HYTM_DETAIL_TX_(tx)->wrote = 1;
+        __atomic_store_n(addr, value, __ATOMIC_RELAXED);
+        return;
+    }
+    hytm_detail_store_ptr_(tx, addr, value);
+}
+
+/* HYTM_BEGIN: the block may run now (a hardware region began, or a nested
+ * block, which has nothing to start). */
+static __inline__ __attribute__((__always_inline__)) int hytm_detail_running(hytm_tx *tx) {
+    const struct hytm_detail_tx *h = HYTM_DETAIL_TX_(tx);
+    return h->mode != HYTM_DETAIL_CALL || h->nested;
+}
+
+static __inline__ __attribute__((__always_inline__)) sigjmp_buf *hytm_detail_jmpbuf(hytm_tx *tx) {
+    return HYTM_DETAIL_TX_(tx)->env;
+}
+
+/* HYTM_END.  A region this block began commits here, in the caller's code:
+ * (H3), then xend; the library is called after it, outside the region, for
+ * what follows a commit.  This is the C twin of hytm::detail::htm_commit
+ * (hybrid/protocol.hpp): the two must say the same.
+ *   (H3) only a writer that sees software transactions running announces:
+ *        the relaxed RMW of `external` is inside the region, so it becomes
+ *        visible atomically with the region's data writes; software
+ *        transactions revalidate when `external` moves.
+ * A nested block commits with its outer transaction: it only ends. */
+static __inline__ __attribute__((__always_inline__)) void hytm_detail_end(hytm_tx *tx) {
+    struct hytm_detail_tx *h = HYTM_DETAIL_TX_(tx);
+    if (h->nested) {
+        h->mode = HYTM_DETAIL_CALL; /* the object is dead until the next entry */
+        return;
+    }
+    if (h->mode == HYTM_DETAIL_REGION) {
+        if (*h->wrote && __atomic_load_n(h->software, __ATOMIC_RELAXED) != 0) {
+            h->stamp = __atomic_fetch_add(h->external, 1, __ATOMIC_RELAXED) + 1;
+            h->announced = 1;
+        }
+        __asm__ __volatile__(".byte 0x0f, 0x01, 0xd5" ::: "memory"); /* xend */
+        h->mode = HYTM_DETAIL_ENDED;
+    }
+    hytm_block_commit(tx);
+}
+
+#endif /* HYTM_DETAIL_C_INLINE_H */

@@ -1,0 +1,75 @@
+/*
+ * hytm/detail/c_tx.h: the part of a C transaction that hytm.h's inline
+ * functions read and write.  Not an interface: include hytm/hytm.h.
+ *
+ * Why it exists.  A hardware transaction must not call through a PLT slot
+ * that is not bound yet (the resolver aborts it, and its GOT write is rolled
+ * back with it, so the abort repeats forever), and every call costs more
+ * than the access it wraps.  So the common cases of the C interface run in
+ * the caller's code: a load or store made while the transaction runs as a
+ * hardware region is a plain access, and HYTM_END commits that region (the
+ * (H3) announcement, then xend) before it calls the library.  For that the
+ * caller needs a few words of the transaction object, at fixed offsets: the
+ * struct below, at the start of every hytm_tx.
+ *
+ * ABI.  The layout of hytm_detail_tx and the meaning of its `mode` values are
+ * part of libhytm's ABI (cmake/abi.cmake, HYTM_ABI_VERSION): a program built
+ * against this header reads them by offset, so any change renames the
+ * version node and the SONAME.  HYTM_DETAIL_TX_LAYOUT is checked by the
+ * library (c_api.cpp) against its own view.
+ */
+#ifndef HYTM_DETAIL_C_TX_H
+#define HYTM_DETAIL_C_TX_H
+
+#include <setjmp.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HYTM_DETAIL_TX_LAYOUT 1
+
+/* What the inline functions may do with the transaction now.  Written only by
+ * the library, by the thread that owns the transaction. */
+enum hytm_detail_mode {
+    /* Call the library: a software, serial or model attempt, or no attempt
+     * (the transaction has ended: the library then reports the misuse). */
+    HYTM_DETAIL_CALL = 0,
+    /* Loads and stores are plain accesses tracked by the CPU; a store sets
+     * *wrote.  A C block nested in a hardware attempt (which commits when the
+     * outer transaction does). */
+    HYTM_DETAIL_PLAIN = 1,
+    /* As PLAIN, and this object began the hardware region: HYTM_END commits
+     * it inline (hytm_detail_commit_region), then sets HYTM_DETAIL_ENDED. */
+    HYTM_DETAIL_REGION = 2,
+    /* The region committed; hytm_block_commit() does the bookkeeping. */
+    HYTM_DETAIL_ENDED = 3
+};
+
+struct hytm_detail_tx {
+    uint8_t mode;      /* enum hytm_detail_mode */
+    uint8_t nested;    /* a nested block: nothing to start or commit */
+    uint8_t announced; /* the inline commit incremented *external (H3) */
+    uint8_t layout;    /* HYTM_DETAIL_TX_LAYOUT of the library */
+    uint32_t reserved;
+    /* The attempt stored to shared data or freed memory (the thread
+     * context's flag, shared with C++ bodies nested in the block): only a
+     * writer announces its commit to software transactions (H3). */
+    uint8_t *wrote;
+    /* The hybrid protocol's words (hybrid/protocol.hpp): the count of
+     * software transactions running, and the count of hardware commits
+     * they have to revalidate against. */
+    const uint64_t *software;
+    uint64_t *external;
+    /* The value *external took by this commit, if announced. */
+    uint64_t stamp;
+    /* The restart point of a software or serial attempt (HYTM_BEGIN's
+     * sigsetjmp). */
+    sigjmp_buf *env;
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HYTM_DETAIL_C_TX_H */
