@@ -25,8 +25,9 @@
  *
  * Restarts.  A transaction that must run again (a conflict, hytm_restart(), a
  * move to the serial path) resumes at its restart point: for the block form,
- * the sigsetjmp() inside HYTM_BEGIN, which is in *your* frame; for the function
- * form, a point inside hytm_atomic().  Consequences you must respect:
+ * the setjmp inside HYTM_BEGIN (__builtin_setjmp with GCC, sigsetjmp
+ * otherwise), which is in *your* frame; for the function form, a point inside
+ * hytm_atomic().  Consequences you must respect:
  *   - Local variables of the enclosing function that are modified inside the
  *     block have indeterminate values after a restart unless they are declared
  *     `volatile` (C11 7.13.2.1).  Keep block-local state inside the block.
@@ -37,8 +38,8 @@
  *     hytm_atomic body.
  *   - Never call code that throws C++ exceptions from a transaction body in
  *     C: a restart does not unwind C++ frames.
- *   - The restart does not save or restore the signal mask (sigsetjmp(env, 0)):
- *     saving it is a system call, which would abort a hardware transaction.
+ *   - The restart does not save or restore the signal mask: saving it is a
+ *     system call, which would abort a hardware transaction.
  *
  * Memory written by hytm_store_* is shared data: touch it outside
  * transactions only when no transaction can run concurrently on it (see
