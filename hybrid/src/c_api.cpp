@@ -30,7 +30,9 @@
 //           and when a transaction ends;
 //   REGION  just before a top-level block's xbegin (reset to CALL if the
 //           region does not start);
-//   PLAIN   at the entry of a block nested in a hardware attempt;
+//   SERIAL  when a serial attempt has started (it runs alone);
+//   PLAIN   at the entry of a block nested in a hardware attempt (SERIAL in
+//           a serial one);
 //   ENDED   (written by the caller) after the inline xend.
 // The exported loads and stores below stay the complete implementation:
 // the inline tier calls them for everything but its fast path, and programs
@@ -122,6 +124,7 @@ void check(const hytm_tx* tx) {
 // The end of an attempt that jumped back to the restart point.
 void finish_aborted(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
+  tx->head.mode = HYTM_DETAIL_CALL;
   ctx.c_active = false;
   tx->in_attempt = false;
   switch (ctx.path) {
@@ -158,9 +161,11 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
     hytm_tx* const n = ctx.c_nested;
     n->outer = ctx.c_active ? ctx.c_top : nullptr;
     // Inside a hardware attempt (a real region, or the scripted mode's
-    // unprotected run) the accesses are plain; on the model, in software or
-    // serially they go through the library.
-    n->head.mode = ctx.path == path_kind::htm && !ctx.emulated ? HYTM_DETAIL_PLAIN : HYTM_DETAIL_CALL;
+    // unprotected run) the accesses are plain, serially the loads; on the
+    // model and in software they go through the library.
+    n->head.mode = ctx.path == path_kind::serial                ? HYTM_DETAIL_SERIAL
+                   : ctx.path == path_kind::htm && !ctx.emulated ? HYTM_DETAIL_PLAIN
+                                                                 : HYTM_DETAIL_CALL;
     return n;
   }
   if (!ctx.c_top) {
@@ -245,6 +250,7 @@ void block_attempt(hytm_tx* tx) {
         ctx.tx = &fresh(tx->serial, ctx);
         tx->in_attempt = true;
         ctx.c_active = true;
+        tx->head.mode = HYTM_DETAIL_SERIAL;  // alone: the caller's loads are plain
         return;
     }
   }
@@ -281,6 +287,7 @@ void block_commit(hytm_tx* tx) {
       d::stm_committed(ctx, tx->t0);
       break;
     case path_kind::serial:
+      tx->head.mode = HYTM_DETAIL_CALL;
       tx->in_attempt = false;
       ctx.c_active = false;
       d::serial_committed(ctx, tx->t0);

@@ -8,9 +8,11 @@
  * function (the way glibc's fortified functions are written).  Always
  * inline: the hardware path must run no call even at -O0.
  *
- * The fast path is the hardware one (mode PLAIN or REGION, see c_tx.h):
- * the CPU tracks the accesses, so a naturally aligned load or store is a
- * plain one.  Relaxed atomics, as in the C++ interface's hardware path: the
+ * The fast paths (c_tx.h, the mode bits): on the hardware path the CPU
+ * tracks the accesses, so a naturally aligned load or store is a plain one;
+ * on the serial path the transaction runs alone, so a load is (its stores
+ * are undo-logged by the library).  Relaxed atomics, as in the C++
+ * interface's hardware path: the
  * same location may be written by a software transaction's write-back
  * concurrently, and the region's atomicity gives the order.  Anything else
  * (another path, a misaligned address, a transaction that has ended) calls
@@ -39,20 +41,23 @@ HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *)
 
 #define HYTM_DETAIL_TX_(tx) ((struct hytm_detail_tx *)(void *)(tx))
 
-/* PLAIN or REGION: the accesses are the CPU's to track.  A null tx takes
- * the call, which reports the misuse. */
-#define HYTM_DETAIL_PLAIN_(tx) \
-    ((tx) != 0 && (unsigned)HYTM_DETAIL_TX_(tx)->mode - 1u < 2u)
+/* The mode allows it (c_tx.h).  A null tx takes the call, which reports the
+ * misuse. */
+#define HYTM_DETAIL_MAY_(tx, bit) ((tx) != 0 && (HYTM_DETAIL_TX_(tx)->mode & (bit)) != 0)
 #define HYTM_DETAIL_ALIGNED_(addr) (((uintptr_t)(addr) & (sizeof(*(addr)) - 1)) == 0)
+#define HYTM_DETAIL_LOAD_OK_(tx, addr) \
+    __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_LOADS_PLAIN) && HYTM_DETAIL_ALIGNED_(addr), 1)
+#define HYTM_DETAIL_STORE_OK_(tx, addr) \
+    __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_STORES_PLAIN) && HYTM_DETAIL_ALIGNED_(addr), 1)
 
 #define HYTM_DETAIL_ACCESS_(T, sfx)                                                   \
     HYTM_DETAIL_INLINE_ T hytm_load_##sfx(hytm_tx *tx, const T *addr) {               \
-        if (__builtin_expect(HYTM_DETAIL_PLAIN_(tx) && HYTM_DETAIL_ALIGNED_(addr), 1)) \
+        if (HYTM_DETAIL_LOAD_OK_(tx, addr))                                           \
             return __atomic_load_n(addr, __ATOMIC_RELAXED);                           \
         return hytm_detail_load_##sfx##_(tx, addr);                                   \
     }                                                                                 \
     HYTM_DETAIL_INLINE_ void hytm_store_##sfx(hytm_tx *tx, T *addr, T value) {        \
-        if (__builtin_expect(HYTM_DETAIL_PLAIN_(tx) && HYTM_DETAIL_ALIGNED_(addr), 1)) { \
+        if (HYTM_DETAIL_STORE_OK_(tx, addr)) {                                        \
             *HYTM_DETAIL_TX_(tx)->wrote = 1; /* (H3): a writer announces its commit */ \
             __atomic_store_n(addr, value, __ATOMIC_RELAXED);                          \
             return;                                                                   \
@@ -66,13 +71,13 @@ HYTM_DETAIL_ACCESS_(uint64_t, u64)
 #undef HYTM_DETAIL_ACCESS_
 
 HYTM_DETAIL_INLINE_ void *hytm_load_ptr(hytm_tx *tx, void *const *addr) {
-    if (__builtin_expect(HYTM_DETAIL_PLAIN_(tx) && HYTM_DETAIL_ALIGNED_(addr), 1))
+    if (HYTM_DETAIL_LOAD_OK_(tx, addr))
         return __atomic_load_n(addr, __ATOMIC_RELAXED);
     return hytm_detail_load_ptr_(tx, addr);
 }
 
 HYTM_DETAIL_INLINE_ void hytm_store_ptr(hytm_tx *tx, void **addr, void *value) {
-    if (__builtin_expect(HYTM_DETAIL_PLAIN_(tx) && HYTM_DETAIL_ALIGNED_(addr), 1)) {
+    if (HYTM_DETAIL_STORE_OK_(tx, addr)) {
         *HYTM_DETAIL_TX_(tx)->wrote = 1;
         __atomic_store_n(addr, value, __ATOMIC_RELAXED);
         return;
@@ -84,7 +89,7 @@ HYTM_DETAIL_INLINE_ void hytm_store_ptr(hytm_tx *tx, void **addr, void *value) {
  * block, which has nothing to start). */
 static __inline__ __attribute__((__always_inline__)) int hytm_detail_running(hytm_tx *tx) {
     const struct hytm_detail_tx *h = HYTM_DETAIL_TX_(tx);
-    return h->mode != HYTM_DETAIL_CALL || h->nested;
+    return (h->mode & HYTM_DETAIL_OWNS_REGION) != 0 || h->nested;
 }
 
 static __inline__ __attribute__((__always_inline__)) sigjmp_buf *hytm_detail_jmpbuf(hytm_tx *tx) {

@@ -30,21 +30,27 @@ extern "C" {
 
 #define HYTM_DETAIL_TX_LAYOUT 1
 
-/* What the inline functions may do with the transaction now.  Written only by
- * the library, by the thread that owns the transaction. */
+/* What the inline functions may do with the transaction now: bits, so that
+ * each test is one AND.  Written only by the library, by the thread that owns
+ * the transaction (and ENDED by the inline commit). */
 enum hytm_detail_mode {
-    /* Call the library: a software, serial or model attempt, or no attempt
+    /* Call the library: a software or model attempt, or no attempt at all
      * (the transaction has ended: the library then reports the misuse). */
     HYTM_DETAIL_CALL = 0,
-    /* Loads and stores are plain accesses tracked by the CPU; a store sets
-     * *wrote.  A C block nested in a hardware attempt (which commits when the
-     * outer transaction does). */
-    HYTM_DETAIL_PLAIN = 1,
-    /* As PLAIN, and this object began the hardware region: HYTM_END commits
-     * it inline (hytm_detail_commit_region), then sets HYTM_DETAIL_ENDED. */
-    HYTM_DETAIL_REGION = 2,
+    HYTM_DETAIL_LOADS_PLAIN = 1,  /* an aligned load is a plain load */
+    HYTM_DETAIL_STORES_PLAIN = 2, /* an aligned store is a plain store, and sets *wrote */
+    HYTM_DETAIL_OWNS_REGION = 4,  /* HYTM_END commits the region inline */
+    /* The serial path: the transaction runs alone, so loads are plain;
+     * stores are undo-logged by the library. */
+    HYTM_DETAIL_SERIAL = HYTM_DETAIL_LOADS_PLAIN,
+    /* A hardware attempt: the CPU tracks the accesses.  A C block nested in
+     * one (it commits when the outer transaction does). */
+    HYTM_DETAIL_PLAIN = HYTM_DETAIL_LOADS_PLAIN | HYTM_DETAIL_STORES_PLAIN,
+    /* As PLAIN, and this object began the region: HYTM_END commits it inline
+     * (hytm_detail_end), then sets ENDED. */
+    HYTM_DETAIL_REGION = HYTM_DETAIL_PLAIN | HYTM_DETAIL_OWNS_REGION,
     /* The region committed; hytm_block_commit() does the bookkeeping. */
-    HYTM_DETAIL_ENDED = 3
+    HYTM_DETAIL_ENDED = 8
 };
 
 struct hytm_detail_tx {
