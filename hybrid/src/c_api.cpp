@@ -171,7 +171,8 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
   if (!ctx.c_top) {
     // Both now, outside any region: a nested entry may come inside one.
     ctx.c_top = new hytm_tx(ctx, false);
-    ctx.c_nested = new hytm_tx(ctx, true);
+    // A nested entry may have come first (a C block inside a C++ transaction).
+    if (!ctx.c_nested) ctx.c_nested = new hytm_tx(ctx, true);
   }
   hytm_tx* tx = ctx.c_top;
   tx->in_attempt = false;
