@@ -57,6 +57,7 @@ _infra_env_test(reject.htm_retries.trailing reject -DVAR=HYTM_HTM_RETRIES -DVALU
 _infra_env_test(reject.stm.tl2 reject -DVAR=HYTM_STM -DVALUE=tl2 "-DALLOWED=norec|off")
 _infra_env_test(reject.stm_retries.word reject -DVAR=HYTM_STM_RETRIES -DVALUE=x "-DALLOWED=0 to 1000000")
 _infra_env_test(reject.stm_retries.too_big reject -DVAR=HYTM_STM_RETRIES -DVALUE=1000001 "-DALLOWED=0 to 1000000")
+_infra_env_test(reject.solo.on reject -DVAR=HYTM_SOLO -DVALUE=on "-DALLOWED=auto|off")
 _infra_env_test(reject.stats.xml reject -DVAR=HYTM_STATS -DVALUE=xml "-DALLOWED=off|text|json|json:PATH")
 _infra_env_test(reject.stats.no_path reject -DVAR=HYTM_STATS -DVALUE=json: "-DALLOWED=off|text|json|json:PATH")
 # The RTM model's settings, read when HYTM_HTM=emulate.
@@ -90,6 +91,8 @@ _infra_env_test(accept.htm_retries.1000 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=10
 _infra_env_test(accept.stm.off accept -DVAR=HYTM_STM -DVALUE=off)
 _infra_env_test(accept.stm_retries.1000000 accept -DVAR=HYTM_STM_RETRIES -DVALUE=1000000)
 _infra_env_test(accept.stats.off accept -DVAR=HYTM_STATS -DVALUE=off)
+_infra_env_test(accept.solo.auto accept -DVAR=HYTM_SOLO -DVALUE=auto)
+_infra_env_test(accept.solo.off accept -DVAR=HYTM_SOLO -DVALUE=off)
 # HYTM_HTM=force natively: accepted with RTM, refused with exit 2 (never SIGILL) without.
 _infra_env_test(force_native force)
 # Statistics at exit.

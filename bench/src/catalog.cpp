@@ -86,7 +86,10 @@ const std::vector<impl_info>& implementations() {
             std::vector<std::pair<std::string, std::string>> env;
         };
         for (const hytm_config& c : std::vector<hytm_config>{
-                 {"hytm-auto", "hytm, default policy: RTM where the CPU has it, else software", {{"HYTM_HTM", "auto"}}},
+                 {"hytm-auto", "hytm, default policy: RTM where the CPU has it, else software; serial while one thread runs alone",
+                  {{"HYTM_HTM", "auto"}, {"HYTM_SOLO", "auto"}}},
+                 {"hytm-auto-nosolo", "hytm, default policy without the one-thread mode (HYTM_SOLO=off)",
+                  {{"HYTM_HTM", "auto"}, {"HYTM_SOLO", "off"}}},
                  {"hytm-stm", "hytm, software path only (HYTM_HTM=off)", {{"HYTM_HTM", "off"}}},
                  {"hytm-serial", "hytm, serial irrevocable path only", {{"HYTM_HTM", "off"}, {"HYTM_STM", "off"}}},
                  {"hytm-emu", "hytm, emulated RTM (HYTM_HTM=emulate) with software fallback", {{"HYTM_HTM", "emulate"}}},

@@ -69,6 +69,8 @@ void release_ctx(void* p) noexcept {
   auto* c = static_cast<thread_ctx*>(p);
   // A key destructor runs on the exiting thread itself, with its TLS intact.
   if (t_ctx == c) t_ctx = nullptr;
+  detail::solo_release(c);
+  c->solo = {};
   activity().give_back(c->slot);
   c->slot = nullptr;
   // Release: the thread that adopts it (acquire in claim_ctx) starts after

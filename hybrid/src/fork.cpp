@@ -34,6 +34,7 @@
 #include "fork_hooks.hpp"
 #include "hytm/core/activity.hpp"
 #include "hytm/fallback/serial_lock.hpp"
+#include "hytm/hybrid/solo.hpp"
 
 namespace hytm {
 namespace {
@@ -63,6 +64,7 @@ void child() {
   thread_ctx* self = detail::this_thread_ctx();
   detail::contexts_fork_child(self);
   activity().reset_after_fork(self ? self->slot : nullptr);
+  detail::solo_after_fork();
   detail::stats_fork_after();
   if (g_took_serial) g_serial_lock.unlock();
 }

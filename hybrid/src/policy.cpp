@@ -5,6 +5,7 @@
 
 #include "hytm/fallback/serial_lock.hpp"
 #include "hytm/hybrid/protocol.hpp"
+#include "hytm/hybrid/solo.hpp"
 #include "hytm/testing.hpp"
 
 namespace hytm {
@@ -18,7 +19,19 @@ namespace {
 std::uint32_t g_software_share = 0;  // tests only (testing.hpp)
 }  // namespace
 
+// One-thread mode (solo.hpp): only where the engine picks the paths itself
+// (HYTM_HTM=auto gives off or rtm; force, emulate and scripted tests exist
+// to exercise the hardware path) and a software path exists to be cheaper
+// than.  first() is asked only at the start of a top-level transaction.
+namespace {
+bool solo_possible() noexcept {
+  return g_config.solo && g_config.stm != stm_algorithm::off &&
+         (g_config.htm == htm_mode::off || g_config.htm == htm_mode::rtm);
+}
+}  // namespace
+
 path_kind attempt_policy::first() noexcept {
+  if (solo_possible() && detail::solo_claim(ctx_.solo, &ctx_)) return to_serial(ctr::fb_solo);
   if (g_config.htm == htm_mode::off) return software(ctr::fb_no_rtm);
   if (HYTM_UNLIKELY(g_software_share != 0) && ctx_.rng.next() % g_software_share == 0)
     return g_config.stm == stm_algorithm::off ? path_kind::serial : path_kind::stm;
@@ -203,7 +216,15 @@ std::string hardware_diagnosis(const counter_values& t, const char* htm_mode) {
   const std::string mode = htm_mode ? htm_mode : "";
   if (mode != "rtm" && mode != "forced") return "";
   const std::uint64_t starts = t[ctr::htm_starts], commits = t[ctr::htm_commits];
-  if (starts == 0) return "";
+  const std::uint64_t solo = t[ctr::fb_solo];
+  char note[200] = "";
+  if (solo != 0)
+    std::snprintf(note, sizeof note,
+                  "solo mode ran %llu transactions on the serial path while one thread ran "
+                  "alone (fallbacks.solo; docs/policy.md, \"One thread alone\")",
+                  static_cast<unsigned long long>(solo));
+  // Hardware that solo mode left idle is not hardware that fails.
+  if (starts == 0) return solo ? std::string("hardware: not tried; ") + note : "";
   const bool none = commits == 0;
   if (!none && (starts < 100 || commits * 100 >= starts)) return "";
   const std::uint64_t aborts = starts - std::min(starts, commits);
@@ -235,6 +256,7 @@ std::string hardware_diagnosis(const counter_values& t, const char* htm_mode) {
                   static_cast<unsigned long long>(other));
     o += tail;
   }
+  if (solo) o += std::string(" Besides, ") + note + ".";
   return o;
 }
 

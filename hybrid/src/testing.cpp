@@ -30,11 +30,12 @@ void set_mode(const mode& m) {
   g_config.htm_retries = m.htm_retries;
   g_config.stm_retries = m.stm_retries;
   g_config.read_only = m.read_only;
+  g_config.solo = m.solo;
 }
 
 mode current_mode() {
   return {g_config.htm, g_config.stm, g_config.htm_retries, g_config.stm_retries,
-          g_config.read_only};
+          g_config.read_only, g_config.solo};
 }
 
 void script_htm(std::initializer_list<unsigned> statuses) {

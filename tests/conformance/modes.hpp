@@ -19,8 +19,10 @@ struct mode_case {
 
 // serial only; software only; software with frequent escalation to serial
 // (starvation budget 0 and irrevocable calls: software and serial
-// transactions run at the same time); and whatever the environment chose
-// (auto, or HYTM_HTM=force under valgrind).
+// transactions run at the same time); the one-thread mode (solo: serial
+// while one thread runs, software once several do); and whatever the
+// environment chose (auto, or HYTM_HTM=force under valgrind; the tests run
+// with HYTM_SOLO=off, tests/CMakeLists.txt).
 std::vector<mode_case> all_modes();
 
 // Scales a stress loop count to the build (sanitizers and valgrind are slow).

@@ -33,7 +33,7 @@ endforeach()
 
 # Start from a clean slate: whatever HYTM_* the caller exported must not decide the test.
 foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STM_READ_ONLY HYTM_STATS
-          HYTM_EMU_L1 HYTM_EMU_READ_LINES HYTM_EMU_INTERRUPT HYTM_EMU_SEED)
+          HYTM_SOLO HYTM_EMU_L1 HYTM_EMU_READ_LINES HYTM_EMU_INTERRUPT HYTM_EMU_SEED)
   unset(ENV{${v}})
 endforeach()
 

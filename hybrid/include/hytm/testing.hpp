@@ -20,6 +20,10 @@ struct mode {
   std::uint32_t htm_retries = 8;
   std::uint32_t stm_retries = 64;
   read_only_mode read_only = read_only_mode::learn;
+  // One-thread mode (hybrid/solo.hpp): off unless a mode asks for it, so
+  // that a test that names its paths gets them on one thread too.  It runs
+  // only where htm is off or rtm (as HYTM_HTM=auto gives) and stm is not off.
+  bool solo = false;
 };
 HYTM_API void set_mode(const mode& m);
 HYTM_API mode current_mode();

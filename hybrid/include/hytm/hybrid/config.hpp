@@ -17,6 +17,8 @@
 //                                  at sites learned to be read-only / never /
 //                                  first attempt of every transaction (tests)
 //   HYTM_STATS=off|text|json|json:PATH   statistics at exit (PATH opened at start)
+//   HYTM_SOLO=auto|off             one thread alone runs serially (solo.hpp),
+//                                  with HYTM_HTM=auto only / never
 // Every value is checked at start, used or not (core/env.hpp).
 #pragma once
 
@@ -46,6 +48,8 @@ struct engine_config {
   std::uint32_t htm_retries = 8;
   std::uint32_t stm_retries = 64;
   read_only_mode read_only = read_only_mode::learn;
+  // One-thread mode (solo.hpp): HYTM_SOLO=auto with HYTM_HTM=auto.
+  bool solo = false;
   // Hardware transactions may run, so software ones must announce
   // themselves ((H1) in docs/protocol.md).
   bool hardware_possible() const noexcept { return htm != htm_mode::off; }

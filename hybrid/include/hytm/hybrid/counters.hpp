@@ -53,6 +53,7 @@ namespace hytm {
   X(fb_irrevocable, "fallbacks.irrevocable")               \
   X(fb_exception, "fallbacks.exception")                   \
   X(fb_starvation, "fallbacks.starvation")                 \
+  X(fb_solo, "fallbacks.solo")                             \
   X(exceptions, "exceptions")                              \
   X(ns_committed, "time.committed_ns")                     \
   X(ns_aborted, "time.aborted_ns")

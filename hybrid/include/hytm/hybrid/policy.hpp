@@ -1,6 +1,9 @@
 // policy.hpp: which path the next attempt of a transaction takes.
 //
 // The rules (../../../docs/policy.md has the reasons):
+//   - a thread that runs transactions alone (HYTM_HTM=auto, HYTM_SOLO=auto):
+//     serial at its first attempt ("solo", solo.hpp); a second thread's
+//     start ends it for both.
 //   - no RTM (or HYTM_HTM=off): software at once (fallback "no_rtm"); no
 //     software path either (HYTM_STM=off): serial.
 //   - capacity: never retried in hardware; software at once ("capacity").

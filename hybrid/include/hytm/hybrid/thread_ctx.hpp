@@ -21,6 +21,7 @@
 #include "hytm/fallback/undo_log.hpp"
 #include "hytm/htm/emulator.hpp"
 #include "hytm/hybrid/site.hpp"
+#include "hytm/hybrid/solo.hpp"
 #include "hytm/stm/norec.hpp"
 
 struct hytm_tx;  // the C interface's transaction (hytm.h)
@@ -114,6 +115,7 @@ struct alignas(cache_line) thread_ctx {
   bool timed = false;            // this transaction's attempts are timed
   std::uint32_t hot = 0;         // transactions left to time aborts in (run.hpp)
   std::vector<std::uintptr_t> scratch;
+  solo_state solo;  // one-thread mode (solo.hpp)
 };
 
 namespace detail {
