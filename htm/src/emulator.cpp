@@ -229,18 +229,19 @@ bool emulated_tx::read(const void* p, std::size_t k, std::uint64_t& v) {
     return false;
   }
   const std::uint64_t bytes = byte_mask(a & 63, k);
+  attribution_rec& blame = s.blame[this];
   auto w = writes_.find(line);
   if (w == writes_.end() && !reads_.count(line)) {
     if (reads_.size() >= s.config.read_lines) {
       doom(status_capacity, line);
-      s.blame[this].read_bound = true;
+      blame.read_bound = true;
       s.unlock();
       return false;
     }
     s.conflict(this, line, false, bytes);  // requester wins: a writer of it aborts
     reads_.insert(line);
   }
-  s.blame[this].read_bytes[line] |= bytes;
+  blame.read_bytes[line] |= bytes;
   // Acquire pairs with the release stores of software write-back (N5);
   // emulated commits are ordered by the model lock.
   v = pieces::load(p, k, std::memory_order_acquire);
