@@ -13,6 +13,22 @@ namespace hytm::htm {
 namespace {
 constexpr unsigned status_conflict = status_bit::conflict | status_bit::retry;
 constexpr unsigned status_capacity = status_bit::capacity;
+
+// Bytes [off, off + n) of a line, clipped to the line.
+std::uint64_t byte_mask(std::uintptr_t off, std::size_t n) noexcept {
+  if (off >= 64 || n == 0) return 0;
+  if (n >= 64 - off) return ~std::uint64_t{0} << off;
+  return ((std::uint64_t{1} << n) - 1) << off;
+}
+
+// What one attempt's aborts are blamed on.  Kept beside the attempt, not
+// in it: emulated_tx's layout is part of the ABI.
+struct attribution_rec {
+  std::unordered_map<std::uintptr_t, std::uint64_t> read_bytes;  // line -> bytes read
+  std::uint64_t mine = 0;    // of the conflict that doomed it
+  std::uint64_t theirs = 0;
+  bool read_bound = false;   // its capacity abort was on the read-set bound
+};
 }  // namespace
 
 // Everything the model shares, behind one lock.  A spin lock that yields:
@@ -23,6 +39,7 @@ struct emulator_state {
   std::vector<emulated_tx*> active;
   std::uint64_t generation = 1;  // bumped by each install: streams restart
   std::uint64_t streams = 0;
+  std::unordered_map<const emulated_tx*, attribution_rec> blame;
 
   void lock() noexcept {
     backoff b;
@@ -33,13 +50,29 @@ struct emulator_state {
   void unlock() noexcept { locked.store(false, std::memory_order_release); }
 
   // Dooms every active transaction but `self` whose sets hold `line`
-  // (writes only, or reads too).
-  void conflict(const emulated_tx* self, std::uintptr_t line, bool with_readers) {
+  // (writes only, or reads too); `theirs`: the bytes of the line the
+  // requesting access touches.
+  void conflict(const emulated_tx* self, std::uintptr_t line, bool with_readers, std::uint64_t theirs) {
     for (emulated_tx* t : active) {
       if (t == self || t->status() != 0) continue;
       if (t->writes_.count(line) || (with_readers && t->reads_.count(line)))
-        t->doom(status_conflict, line);
+        if (t->doom(status_conflict, line)) {
+          attribution_rec& r = blame[t];
+          r.mine = touched(t, r, line, with_readers);
+          r.theirs = theirs;
+        }
     }
+  }
+
+  // A remote read conflicts only with what t wrote; a remote write with
+  // everything t touched.
+  static std::uint64_t touched(const emulated_tx* t, const attribution_rec& r, std::uintptr_t line,
+                               bool with_reads) {
+    std::uint64_t m = 0;
+    if (auto w = t->writes_.find(line); w != t->writes_.end()) m |= w->second.mask;
+    if (with_reads)
+      if (auto b = r.read_bytes.find(line); b != r.read_bytes.end()) m |= b->second;
+    return m;
   }
 };
 
@@ -55,7 +88,10 @@ void observe(const void* p, std::size_t n) {
   emulator_state& s = state();
   const auto a = reinterpret_cast<std::uintptr_t>(p);
   s.lock();
-  for (std::uintptr_t l = a >> 6; l <= (a + n - 1) >> 6; ++l) s.conflict(nullptr, l, true);
+  for (std::uintptr_t l = a >> 6; l <= (a + n - 1) >> 6; ++l) {
+    const std::uintptr_t lo = std::max(a, l * 64), hi = std::min(a + n, l * 64 + 64);
+    s.conflict(nullptr, l, true, byte_mask(lo - l * 64, hi - lo));
+  }
   s.unlock();
 }
 }  // namespace
@@ -76,12 +112,55 @@ const emulator_config& emulator_settings() noexcept { return state().config; }
 
 emulated_tx::emulated_tx() = default;
 
-emulated_tx::~emulated_tx() { end(); }
+emulated_tx::~emulated_tx() {
+  end();
+  emulator_state& s = state();
+  s.lock();
+  s.blame.erase(this);
+  s.unlock();
+}
 
-void emulated_tx::doom(unsigned status, std::uintptr_t line) noexcept {
+bool emulated_tx::doom(unsigned status, std::uintptr_t line) noexcept {
   unsigned expected = 0;
-  if (status_.compare_exchange_strong(expected, status, std::memory_order_relaxed))
-    conflict_line_.store(line, std::memory_order_relaxed);
+  if (!status_.compare_exchange_strong(expected, status, std::memory_order_relaxed)) return false;
+  conflict_line_.store(line, std::memory_order_relaxed);
+  return true;
+}
+
+// Both read the record under the model lock: a dooming thread writes it
+// under that lock, and the map is shared with every other attempt's.
+conflict_detail emulated_tx::conflict() const noexcept {
+  conflict_detail d;
+  if ((status() & status_bit::conflict) == 0) return d;
+  emulator_state& s = state();
+  s.lock();
+  d.line = conflict_line();
+  if (auto r = s.blame.find(this); r != s.blame.end()) {
+    d.mine = r->second.mine;
+    d.theirs = r->second.theirs;
+  }
+  s.unlock();
+  return d;
+}
+
+capacity_detail emulated_tx::capacity() const noexcept {
+  capacity_detail d;
+  emulator_state& s = state();
+  s.lock();
+  d.write_lines = writes_.size();
+  for (const std::uintptr_t l : reads_) d.read_lines += writes_.count(l) ? 0 : 1;
+  d.ways = s.config.l1_ways;
+  if (auto r = s.blame.find(this); r != s.blame.end()) d.read_bound = r->second.read_bound;
+  if (!set_fill_.empty()) {
+    // The set the write did not fit in is the finding; on the read bound,
+    // the fullest set only gives the write set's shape.
+    d.fullest_set = d.read_bound ? static_cast<std::size_t>(std::max_element(set_fill_.begin(), set_fill_.end()) -
+                                                            set_fill_.begin())
+                                 : conflict_line() % set_fill_.size();
+    d.fullest_fill = set_fill_[d.fullest_set];
+  }
+  s.unlock();
+  return d;
 }
 
 void emulated_tx::begin() {
@@ -92,6 +171,12 @@ void emulated_tx::begin() {
   reads_.clear();
   writes_.clear();
   set_fill_.assign(s.config.sets(), 0);
+  {
+    attribution_rec& r = s.blame[this];
+    r.read_bytes.clear();
+    r.mine = r.theirs = 0;
+    r.read_bound = false;
+  }
   if (seeded_generation_ != s.generation) {
     // One stream per thread, numbered in the order threads first run an
     // emulated transaction after the model was installed: the same program
@@ -143,16 +228,20 @@ bool emulated_tx::read(const void* p, std::size_t k, std::uint64_t& v) {
     s.unlock();
     return false;
   }
+  const std::uint64_t bytes = byte_mask(a & 63, k);
+  attribution_rec& blame = s.blame[this];
   auto w = writes_.find(line);
   if (w == writes_.end() && !reads_.count(line)) {
     if (reads_.size() >= s.config.read_lines) {
       doom(status_capacity, line);
+      blame.read_bound = true;
       s.unlock();
       return false;
     }
-    s.conflict(this, line, false);  // requester wins: a writer of it aborts
+    s.conflict(this, line, false, bytes);  // requester wins: a writer of it aborts
     reads_.insert(line);
   }
+  blame.read_bytes[line] |= bytes;
   // Acquire pairs with the release stores of software write-back (N5);
   // emulated commits are ordered by the model lock.
   v = pieces::load(p, k, std::memory_order_acquire);
@@ -188,7 +277,7 @@ bool emulated_tx::write(void* p, std::size_t k, std::uint64_t v) {
       return false;
     }
     ++fill;
-    s.conflict(this, line, true);
+    s.conflict(this, line, true, byte_mask(a & 63, k));
     w = writes_.emplace(line, line_buffer{}).first;
   }
   const unsigned off = static_cast<unsigned>(a & 63);

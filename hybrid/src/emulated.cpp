@@ -1,13 +1,11 @@
 // The hardware path's protocol steps on the RTM model (run.hpp,
 // run_emulated): the same loads and stores as run_htm(), made through the
 // model so that it tracks the lines of the protocol's words too.
+#include "attribution.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 
 namespace hytm::detail {
-
-void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
-                     std::uint64_t spent) noexcept;
 
 namespace {
 
@@ -70,8 +68,7 @@ unsigned emulated_commit(thread_ctx& ctx) {
 }
 
 void emulated_aborted(thread_ctx& ctx, std::uint64_t t0) {
-  if (const std::uintptr_t line = ctx.emu.conflict_line())
-    record_conflict(ctx, line * 64, ~0u, aborted_time(t0));
+  record_model_abort(ctx, aborted_time(t0));
   ctx.emu.end();
   ctx.slot->leave();
   ctx.depth = 0;

@@ -260,7 +260,7 @@ void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
   conflict_entry* victim = &site.conflicts[0];
   conflict_entry* hit = nullptr;
   for (auto& e : site.conflicts) {
-    if (e.addr == addr) {
+    if (e.addr == addr && e.other == 0) {
       hit = &e;
       break;
     }

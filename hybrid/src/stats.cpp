@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -68,17 +69,22 @@ double ns_per_tick() {
 
 // ---- reset baseline ----
 
+// A conflict finding: the address and, for false sharing, the other side's.
+struct finding {
+  std::uintptr_t addr;
+  std::uintptr_t other;
+  bool operator<(const finding& o) const { return addr != o.addr ? addr < o.addr : other < o.other; }
+};
 struct conflict_key {
   std::uint32_t site;
-  std::uintptr_t addr;
-  bool operator<(const conflict_key& o) const {
-    return site != o.site ? site < o.site : addr < o.addr;
-  }
+  finding f;
+  bool operator<(const conflict_key& o) const { return site != o.site ? site < o.site : f < o.f; }
 };
 struct baseline_t {
   std::mutex m;
   std::vector<counter_values> sites;
   std::map<conflict_key, conflict_entry> conflicts;
+  std::vector<capacity_entry> capacity;  // the sums only
 };
 baseline_t& baseline() {
   static auto* b = new baseline_t;
@@ -103,8 +109,29 @@ namespace {
 
 struct raw_site {
   counter_values counters;
-  std::map<std::uintptr_t, conflict_entry> conflicts;
+  std::map<finding, conflict_entry> conflicts;
+  capacity_entry capacity;
 };
+
+// Sums the counts; of the shapes, keeps the largest latest one.
+void add_capacity(capacity_entry& t, const capacity_entry& e) {
+  if (!e.aborts) return;
+  if (e.last_read + e.last_write >= t.last_read + t.last_write) {
+    t.last_read = e.last_read;
+    t.last_write = e.last_write;
+    t.set = e.set;
+    t.set_fill = e.set_fill;
+    t.ways = e.ways;
+    t.last_read_bound = e.last_read_bound;
+  }
+  t.aborts += e.aborts;
+  t.ticks += e.ticks;
+  t.read_lines += e.read_lines;
+  t.write_lines += e.write_lines;
+  t.read_bound += e.read_bound;
+}
+
+std::uint64_t minus(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
 
 // Sums every thread's counters per site.
 std::vector<raw_site> collect() {
@@ -116,10 +143,12 @@ std::vector<raw_site> collect() {
       if (s->rec->id >= out.size()) out.resize(s->rec->id + 1);
       raw_site& r = out[s->rec->id];
       r.counters.add(s->counters);
+      add_capacity(r.capacity, s->capacity);
       for (const conflict_entry& e : s->conflicts) {
         if (!e.aborts) continue;
-        conflict_entry& t = r.conflicts[e.addr];
+        conflict_entry& t = r.conflicts[{e.addr, e.other}];
         t.addr = e.addr;
+        t.other = e.other;
         t.aborts += e.aborts;
         t.ticks += e.ticks;
         t.writer_site = e.writer_site;
@@ -150,9 +179,11 @@ void reset_stats() {
   std::lock_guard g(b.m);
   b.sites.assign(now.size(), {});
   b.conflicts.clear();
+  b.capacity.assign(now.size(), {});
   for (std::size_t i = 0; i < now.size(); ++i) {
     b.sites[i] = now[i].counters;
-    for (auto& [addr, e] : now[i].conflicts) b.conflicts[{static_cast<std::uint32_t>(i), addr}] = e;
+    b.capacity[i] = now[i].capacity;
+    for (auto& [f, e] : now[i].conflicts) b.conflicts[{static_cast<std::uint32_t>(i), f}] = e;
   }
 }
 
@@ -173,9 +204,34 @@ stats statistics() {
     ss.counters = raw[i].counters;
     ss.committed_ns = static_cast<double>(ss.counters[ctr::ns_committed]) * npt;
     ss.aborted_ns = static_cast<double>(ss.counters[ctr::ns_aborted]) * npt;
-    for (auto& [addr, e0] : raw[i].conflicts) {
+    if (capacity_entry c = raw[i].capacity; c.aborts) {
+      if (i < b.capacity.size()) {
+        const capacity_entry& o = b.capacity[i];
+        c.aborts = minus(c.aborts, o.aborts);
+        c.ticks = minus(c.ticks, o.ticks);
+        c.read_lines = minus(c.read_lines, o.read_lines);
+        c.write_lines = minus(c.write_lines, o.write_lines);
+        c.read_bound = minus(c.read_bound, o.read_bound);
+      }
+      if (c.aborts) {
+        capacity_stat& cs = ss.capacity;
+        cs.aborts = c.aborts;
+        cs.wasted_ns = static_cast<double>(c.ticks) * npt;
+        cs.mean_read_lines = static_cast<double>(c.read_lines) / static_cast<double>(c.aborts);
+        cs.mean_write_lines = static_cast<double>(c.write_lines) / static_cast<double>(c.aborts);
+        cs.read_bound_aborts = c.read_bound;
+        cs.read_lines = c.last_read;
+        cs.write_lines = c.last_write;
+        cs.fullest_set = c.set;
+        cs.fullest_set_lines = c.set_fill;
+        cs.l1_ways = c.ways;
+        cs.read_bound = c.last_read_bound;
+      }
+    }
+    for (auto& [f, e0] : raw[i].conflicts) {
+      const std::uintptr_t addr = f.addr;
       conflict_entry e = e0;
-      if (auto it = b.conflicts.find({static_cast<std::uint32_t>(i), addr}); it != b.conflicts.end()) {
+      if (auto it = b.conflicts.find({static_cast<std::uint32_t>(i), f}); it != b.conflicts.end()) {
         e.aborts = e.aborts > it->second.aborts ? e.aborts - it->second.aborts : 0;
         e.ticks = e.ticks > it->second.ticks ? e.ticks - it->second.ticks : 0;
       }
@@ -186,6 +242,10 @@ stats statistics() {
       if (const site_record* w = site_by_id(e.writer_site)) cs.writer_site = w->name;
       cs.aborts = e.aborts;
       cs.wasted_ns = static_cast<double>(e.ticks) * npt;
+      if (f.other) {
+        cs.other_addr = f.other;
+        cs.other_symbol = describe_address(f.other);
+      }
       ss.conflicts.push_back(std::move(cs));
     }
     std::sort(ss.conflicts.begin(), ss.conflicts.end(),
@@ -342,9 +402,28 @@ std::string stats_json() {
       o += k ? "," : "";
       o += "{\"addr\":" + quote(addr) + ",\"line\":" + quote(addr_line(c.addr)) +
            ",\"symbol\":" + quote(c.symbol) + ",\"writer_site\":" + quote(c.writer_site) +
-           ",\"aborts\":" + std::to_string(c.aborts) + ",\"wasted_ns\":" + num(c.wasted_ns) + "}";
+           ",\"aborts\":" + std::to_string(c.aborts) + ",\"wasted_ns\":" + num(c.wasted_ns);
+      o += std::string(",\"kind\":") + (c.false_sharing() ? "\"false_sharing\"" : "\"conflict\"");
+      if (c.false_sharing()) {
+        char other[32];
+        std::snprintf(other, sizeof other, "0x%llx", static_cast<unsigned long long>(c.other_addr));
+        o += ",\"other_addr\":" + quote(other) + ",\"other_symbol\":" + quote(c.other_symbol);
+      }
+      o += "}";
     }
-    o += "]}";
+    o += "]";
+    if (const capacity_stat& c = ss.capacity; c.aborts) {
+      char mean[64];
+      std::snprintf(mean, sizeof mean, "%.1f,\"mean_write_lines\":%.1f", c.mean_read_lines, c.mean_write_lines);
+      o += ",\"capacity\":{\"aborts\":" + std::to_string(c.aborts) + ",\"wasted_ns\":" + num(c.wasted_ns) +
+           ",\"mean_read_lines\":" + mean + ",\"read_bound_aborts\":" + std::to_string(c.read_bound_aborts) +
+           ",\"read_lines\":" + std::to_string(c.read_lines) + ",\"write_lines\":" +
+           std::to_string(c.write_lines) + ",\"read_bound\":" + (c.read_bound ? "true" : "false") +
+           ",\"fullest_set\":{\"index\":" + std::to_string(c.fullest_set) +
+           ",\"lines\":" + std::to_string(c.fullest_set_lines) + ",\"ways\":" + std::to_string(c.l1_ways) +
+           "}}";
+    }
+    o += "}";
   }
   o += "]}";
   return o;
@@ -420,6 +499,52 @@ std::string stats_text() {
   return o;
 }
 
+namespace {
+
+std::string named(const std::string& symbol, std::uintptr_t addr) {
+  return symbol.empty() ? addr_line(addr) : symbol;
+}
+
+std::string conflict_line(const conflict_stat& cs) {
+  char line[1024];
+  if (cs.false_sharing()) {
+    // Not truncated: both names are the finding.
+    std::snprintf(line, sizeof line,
+                  "      false sharing: %s (this site) and %s (the other side), cache line 0x%llx  "
+                  "%llu aborts %.0f ns lost\n",
+                  named(cs.symbol, cs.addr).c_str(), named(cs.other_symbol, cs.other_addr).c_str(),
+                  static_cast<unsigned long long>(cs.addr & ~std::uintptr_t{63}),
+                  static_cast<unsigned long long>(cs.aborts), cs.wasted_ns);
+    return line;
+  }
+  std::snprintf(line, sizeof line, "      %-48.48s %10llu aborts %12.0f ns lost%s%s\n",
+                named(cs.symbol, cs.addr).c_str(), static_cast<unsigned long long>(cs.aborts), cs.wasted_ns,
+                cs.writer_site.empty() ? "" : "  writer ", cs.writer_site.c_str());
+  return line;
+}
+
+std::string capacity_line(const capacity_stat& c) {
+  char line[512];
+  char mean[96] = "";
+  // The shape is one abort's; the means say whether it is typical.
+  if (c.aborts > 1 && (std::abs(c.mean_read_lines - c.read_lines) >= 0.5 ||
+                       std::abs(c.mean_write_lines - c.write_lines) >= 0.5))
+    std::snprintf(mean, sizeof mean, " (mean %.0f + %.0f)", c.mean_read_lines, c.mean_write_lines);
+  char why[128];
+  if (c.read_bound)
+    std::snprintf(why, sizeof why, "the read set passed its bound");
+  else
+    std::snprintf(why, sizeof why, "fullest L1 set %u with %u of %u ways%s", c.fullest_set, c.fullest_set_lines,
+                  c.l1_ways, c.fullest_set_lines >= c.l1_ways ? " (the next line for it did not fit)" : "");
+  std::snprintf(line, sizeof line,
+                "      capacity: %llu aborts, footprint %u read + %u written lines%s, %s  %.0f ns lost\n",
+                static_cast<unsigned long long>(c.aborts), c.read_lines, c.write_lines, mean, why,
+                c.wasted_ns);
+  return line;
+}
+
+}  // namespace
+
 std::string conflict_report() {
   const stats s = statistics();
   std::string o;
@@ -437,6 +562,20 @@ std::string conflict_report() {
     }
     const double all = ss.committed_ns + ss.aborted_ns;
     const double pct = all > 0 ? 100.0 * ss.aborted_ns / all : 0.0;
+    const capacity_stat& cap = ss.capacity;
+    const bool capacity_first =
+        cap.aborts && (ss.conflicts.empty() || cap.wasted_ns > ss.conflicts.front().wasted_ns ||
+                       (cap.wasted_ns == ss.conflicts.front().wasted_ns && cap.aborts > ss.conflicts.front().aborts));
+    if (capacity_first) {
+      std::snprintf(line, sizeof line,
+                    "  site %s lost %.0f %% of its time to aborts, most to capacity (its transactions "
+                    "did not fit in the modelled L1)\n",
+                    ss.name.c_str(), pct);
+      o += line;
+      o += capacity_line(cap);
+      for (std::size_t k = 0; k < ss.conflicts.size() && k < 5; ++k) o += conflict_line(ss.conflicts[k]);
+      continue;
+    }
     if (ss.conflicts.empty()) {
       std::snprintf(line, sizeof line, "  site %s lost %.0f %% of its time to aborts (%s)\n",
                     ss.name.c_str(), pct,
@@ -447,19 +586,19 @@ std::string conflict_report() {
       continue;
     }
     const conflict_stat& top = ss.conflicts.front();
-    std::string what = top.symbol.empty() ? addr_line(top.addr) : top.symbol;
-    std::snprintf(line, sizeof line, "  site %s lost %.0f %% of its time to conflicts on %s%s%s\n",
-                  ss.name.c_str(), pct, what.c_str(),
-                  top.writer_site.empty() ? "" : ", written by site ", top.writer_site.c_str());
-    o += line;
-    for (std::size_t k = 0; k < ss.conflicts.size() && k < 5; ++k) {
-      const conflict_stat& cs = ss.conflicts[k];
-      std::string w = cs.symbol.empty() ? addr_line(cs.addr) : cs.symbol;
-      std::snprintf(line, sizeof line, "      %-48.48s %10llu aborts %12.0f ns lost%s%s\n", w.c_str(),
-                    static_cast<unsigned long long>(cs.aborts), cs.wasted_ns,
-                    cs.writer_site.empty() ? "" : "  writer ", cs.writer_site.c_str());
-      o += line;
+    std::string what = named(top.symbol, top.addr);
+    if (top.false_sharing()) {
+      std::snprintf(line, sizeof line,
+                    "  site %s lost %.0f %% of its time to false sharing: %s and %s, one cache line\n",
+                    ss.name.c_str(), pct, what.c_str(), named(top.other_symbol, top.other_addr).c_str());
+    } else {
+      std::snprintf(line, sizeof line, "  site %s lost %.0f %% of its time to conflicts on %s%s%s\n",
+                    ss.name.c_str(), pct, what.c_str(),
+                    top.writer_site.empty() ? "" : ", written by site ", top.writer_site.c_str());
     }
+    o += line;
+    for (std::size_t k = 0; k < ss.conflicts.size() && k < 5; ++k) o += conflict_line(ss.conflicts[k]);
+    if (cap.aborts) o += capacity_line(cap);
   }
   return o;
 }

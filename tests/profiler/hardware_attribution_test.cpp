@@ -10,11 +10,10 @@
 //   * a capacity overflow: one thread writes more lines than the modelled L1
 //     holds; the model aborts it for capacity and the site falls back.
 //
-// The DISABLED_ cases are what issue 13 asks of the report and the engine
-// does not do yet (they fail today; enable them with the feature):
-// false sharing reported as such with both variables named, and a capacity
-// overflow reported as capacity (with its footprint), not as a conflict on
-// the line that did not fit.
+// And what issue 13 asks of the report: false sharing reported as such with
+// both variables named, and a capacity overflow reported as capacity (with
+// its footprint and fullest L1 set), not as a conflict on the line that did
+// not fit.
 #include <gtest/gtest.h>
 #include <hytm/hytm.hpp>
 #include <hytm/stats.hpp>
@@ -23,6 +22,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -92,7 +93,7 @@ std::string describe(const hytm::site_stats& ss) {
     << ss.counters[ctr::htm_abort_capacity] << "; " << ss.conflicts.size() << " conflict addresses";
   for (const auto& c : ss.conflicts)
     o << "\n  " << std::hex << c.addr << std::dec << " " << (c.symbol.empty() ? "?" : c.symbol)
-      << " aborts " << c.aborts;
+      << (c.false_sharing() ? " false sharing with " + c.other_symbol : std::string()) << " aborts " << c.aborts;
   return o.str();
 }
 
@@ -200,9 +201,9 @@ TEST_P(HardwareAttribution, CapacityOverflowFallsBackAndIsCounted) {
 }
 
 // Issue 13: "Conflicts on distinct variables in one cache line are reported
-// as false sharing, with both variables named."  Not implemented: the model
-// reports the line, named after its first object.
-TEST_P(HardwareAttribution, DISABLED_FalseSharingIsReportedWithBothVariables) {
+// as false sharing, with both variables named."  The model knows both sides'
+// bytes on the line.
+TEST_P(HardwareAttribution, FalseSharingIsReportedWithBothVariables) {
   if (!model()) GTEST_SKIP() << "the software path never sees false sharing";
   ASSERT_EQ(reinterpret_cast<std::uintptr_t>(&fs_left) / 64, reinterpret_cast<std::uintptr_t>(&fs_right) / 64)
       << "the linker split the pair";
@@ -211,13 +212,31 @@ TEST_P(HardwareAttribution, DISABLED_FalseSharingIsReportedWithBothVariables) {
   EXPECT_NE(report.find("false sharing"), std::string::npos) << report;
   EXPECT_NE(report.find("fs_left"), std::string::npos) << report;
   EXPECT_NE(report.find("fs_right"), std::string::npos) << report;
+
+  const hytm::stats s = hytm::statistics();
+  const hytm::site_stats* ss = find_site(s, kNamedPairSite);
+  ASSERT_NE(ss, nullptr);
+  bool named = false;
+  for (const auto& c : ss->conflicts) {
+    // Neither thread ever touched the other's word: every conflict there is
+    // false sharing, and each side is one of the pair.
+    if (c.addr / 64 != reinterpret_cast<std::uintptr_t>(&fs_left) / 64) continue;
+    EXPECT_TRUE(c.false_sharing()) << describe(*ss);
+    named |= (c.symbol == "fs_left" && c.other_symbol == "fs_right") ||
+             (c.symbol == "fs_right" && c.other_symbol == "fs_left");
+  }
+  EXPECT_TRUE(named) << describe(*ss);
+  if (std::getenv("HYTM_TEST_PRINT_REPORT")) std::printf("%s", report.c_str());
+  const std::string json = hytm::stats_json();
+  EXPECT_NE(json.find("\"kind\":\"false_sharing\""), std::string::npos);
+  EXPECT_NE(json.find("\"other_symbol\":\"fs_right\""), std::string::npos);
 }
 
 // Issue 13: capacity aborts attributed with "the footprint in lines and the
-// fullest L1 set".  Today the model's abort records the line that did not
-// fit as a *conflict* address, and the report says the site lost its time
-// "to conflicts on capacity_table+N".
-TEST_P(HardwareAttribution, DISABLED_CapacityOverflowIsNotReportedAsAConflict) {
+// fullest L1 set", and not as a conflict on the line that did not fit (the
+// report once said the site lost its time "to conflicts on
+// capacity_table+N").
+TEST_P(HardwareAttribution, CapacityOverflowIsNotReportedAsAConflict) {
   if (!model()) GTEST_SKIP() << "no hardware attempt on the software path";
   for (int i = 0; i < 64; ++i)
     hytm::atomic(hytm::site(kCapacitySite), [&](auto& tx) {
@@ -230,6 +249,23 @@ TEST_P(HardwareAttribution, DISABLED_CapacityOverflowIsNotReportedAsAConflict) {
   const std::string report = hytm::conflict_report();
   EXPECT_EQ(report.find("to conflicts on capacity_table"), std::string::npos) << report;
   EXPECT_NE(report.find("capacity"), std::string::npos) << report;
+
+  // Each capacity abort attributed once, with the shape of a write set that
+  // filled an 8-way set: 512 lines fit in 64 sets of 8, the 513th did not.
+  const hytm::capacity_stat& cap = ss->capacity;
+  EXPECT_EQ(cap.aborts, ss->counters[ctr::htm_abort_capacity]);
+  EXPECT_EQ(cap.write_lines, 512u);
+  EXPECT_EQ(cap.l1_ways, 8u);
+  EXPECT_EQ(cap.fullest_set_lines, 8u);
+  EXPECT_LT(cap.fullest_set, 64u);
+  EXPECT_FALSE(cap.read_bound);
+  EXPECT_EQ(cap.mean_write_lines, 512.0);
+  EXPECT_NE(report.find("footprint"), std::string::npos) << report;
+  EXPECT_NE(report.find("8 of 8 ways"), std::string::npos) << report;
+  const std::string json = hytm::stats_json();
+  EXPECT_NE(json.find("\"capacity\":{\"aborts\":"), std::string::npos);
+  EXPECT_NE(json.find("\"write_lines\":512"), std::string::npos);
+  if (std::getenv("HYTM_TEST_PRINT_REPORT")) std::printf("%s", report.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, HardwareAttribution, ::testing::Values(kSoftware, kModel, kModelOnly),

@@ -6,8 +6,9 @@
 #                     writer; per-site counts add up to the totals
 #   profiler_hardware_test  GoogleTest, on the RTM model: a false-sharing pair of per-thread
 #                     counters in one line is named by its line (and never seen on the software
-#                     path); a capacity overflow is counted as capacity and falls back; DISABLED_
-#                     cases for what issue 13 asks of the report and the engine lacks
+#                     path), and reported as false sharing with both variables; a capacity
+#                     overflow is counted as capacity, falls back, and is reported as capacity
+#                     (footprint, fullest L1 set), not as a conflict
 #   profiler.report   runs profiler_json_writer (stats_json() to a file; software path and RTM
 #                     model), then tools/hytm-report on the file: it must name the counter; also
 #                     the JSON's per-site sums and the tool's errors (needs python3)

@@ -8,7 +8,8 @@ For the software path (HYTM_HTM=off) and the RTM model (HYTM_HTM=emulate):
      times, which are rounded to whole ns per site, within that rounding);
   3. hytm-report (file argument and stdin) names total_count as the top
      conflict of site profiler.shared; --site and --top select.
-Then the tool's errors: a missing file, bad JSON, JSON without "sites", an
+Then a synthetic document with the RTM model's capacity and false-sharing
+findings.  Then the tool's errors: a missing file, bad JSON, JSON without "sites", an
 unknown --site: each a message on stderr and exit status 1.
 """
 
@@ -144,6 +145,31 @@ def main():
         rows = [ln for ln in section(r.stdout, "profiler.shared") if "0x" in ln]
         check(len(rows) == 1 and "total_count" in rows[0], "HYTM_HTM=%s: --top 1 shows one address" % mode,
               r.stdout)
+
+    # The RTM model's capacity and false-sharing findings (issue 13), from a
+    # document shaped as stats_json() writes them.
+    site = {"name": "model.site", "file": "", "line": 0,
+            "counters": {"paths": {"htm": {"starts": 30, "commits": 10,
+                                           "aborts": {"capacity": 12, "conflict": 8}}},
+                         "time": {"committed_ns": 1000, "aborted_ns": 3000}},
+            "conflicts": [{"addr": "0x1000", "line": "0x1000 (cache line 0x1000)", "symbol": "fs_left",
+                           "writer_site": "", "aborts": 8, "wasted_ns": 500, "kind": "false_sharing",
+                           "other_addr": "0x1008", "other_symbol": "fs_right"}],
+            "capacity": {"aborts": 12, "wasted_ns": 2500, "mean_read_lines": 3.0, "mean_write_lines": 512.0,
+                         "read_bound_aborts": 0, "read_lines": 3, "write_lines": 512, "read_bound": False,
+                         "fullest_set": {"index": 41, "lines": 8, "ways": 8}}}
+    r = run(tool + ["-"], stdin=json.dumps({"sites": [site]}))
+    sec = section(r.stdout, "model.site")
+    check(r.returncode == 0 and any("most to capacity" in ln for ln in sec),
+          "model capacity: the site's time goes to capacity, first", r.stdout + r.stderr)
+    check(any("capacity: 12 aborts" in ln and "512 written lines" in ln and "set 41 with 8 of 8 ways" in ln
+              for ln in sec), "model capacity: footprint and fullest set shown", r.stdout)
+    check(any("false sharing: fs_left / fs_right" in ln for ln in sec),
+          "model false sharing: both variables in the table", r.stdout)
+    site["capacity"]["wasted_ns"] = 100
+    r = run(tool + ["-"], stdin=json.dumps({"sites": [site]}))
+    check(any("most to false sharing: fs_left and fs_right" in ln for ln in section(r.stdout, "model.site")),
+          "model false sharing: named first when it lost the most", r.stdout + r.stderr)
 
     # Errors.
     missing = os.path.join(a.work, "no-such-file.json")

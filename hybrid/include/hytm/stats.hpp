@@ -35,6 +35,27 @@ struct conflict_stat {
   std::string writer_site;  // "" if unknown
   std::uint64_t aborts = 0;
   double wasted_ns = 0;
+  // False sharing (RTM model): the other side touched other_addr, on addr's
+  // cache line but no byte this site touched there.  0: a true conflict.
+  std::uintptr_t other_addr = 0;
+  std::string other_symbol;  // as symbol
+  bool false_sharing() const noexcept { return other_addr != 0; }
+};
+
+// Capacity aborts of the RTM model, which have no conflicting address.
+struct capacity_stat {
+  std::uint64_t aborts = 0;  // 0: none attributed (real RTM does not say)
+  double wasted_ns = 0;
+  double mean_read_lines = 0;   // lines read and not written, at the abort
+  double mean_write_lines = 0;  // lines written
+  std::uint64_t read_bound_aborts = 0;  // the read set passed its bound
+  // One abort's shape: the largest of the threads' latest.
+  std::uint32_t read_lines = 0;
+  std::uint32_t write_lines = 0;
+  std::uint32_t fullest_set = 0;        // L1 set index: the one the next write did not fit
+  std::uint32_t fullest_set_lines = 0;  // lines it held, against l1_ways
+  std::uint32_t l1_ways = 0;
+  bool read_bound = false;              // that abort was on the read-set bound
 };
 
 struct site_stats {
@@ -45,6 +66,7 @@ struct site_stats {
   double committed_ns = 0;
   double aborted_ns = 0;
   std::vector<conflict_stat> conflicts;  // most wasted time first
+  capacity_stat capacity;
 };
 
 struct stats {

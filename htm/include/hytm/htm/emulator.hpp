@@ -53,6 +53,25 @@ HYTM_API void emulator_install(const emulator_config& c);
 HYTM_API void emulator_uninstall();
 HYTM_API const emulator_config& emulator_settings() noexcept;
 
+// The bytes of one line an attempt had touched and the bytes the access
+// that doomed it touched: the model knows both sides to the byte, which is
+// what tells a true conflict from false sharing (docs/conflicts.md).
+struct conflict_detail {
+  std::uintptr_t line = 0;   // line number; 0: not doomed by a conflict
+  std::uint64_t mine = 0;    // bit i: byte i of the line, which this side's conflict is about
+  std::uint64_t theirs = 0;  // bit i: byte i, touched by the dooming access
+};
+
+// The shape of an attempt that overflowed, at the abort.
+struct capacity_detail {
+  std::size_t read_lines = 0;    // lines read and not written
+  std::size_t write_lines = 0;   // lines written
+  std::size_t fullest_set = 0;   // the set the overflowing write mapped to, else the fullest
+  std::size_t fullest_fill = 0;  // written lines that set held
+  std::size_t ways = 0;
+  bool read_bound = false;       // the read set passed its bound (not an L1 set)
+};
+
 // One thread's emulated transaction.
 class HYTM_API emulated_tx {
  public:
@@ -85,11 +104,18 @@ class HYTM_API emulated_tx {
   std::uintptr_t conflict_line() const noexcept {
     return conflict_line_.load(std::memory_order_relaxed);
   }
+  // For attribution, after the attempt ended and before the next begin(), on
+  // the attempt's own thread: both sides' bytes of the conflicting line
+  // (line 0 unless a conflict doomed it), and the shape of a capacity abort.
+  // Out of line, and kept outside this object, whose layout programs compile
+  // in (cmake/abi.cmake).
+  conflict_detail conflict() const noexcept;
+  capacity_detail capacity() const noexcept;
 
  private:
   friend struct emulator_state;
   bool check_and_tick();  // under the model lock
-  void doom(unsigned status, std::uintptr_t line) noexcept;
+  bool doom(unsigned status, std::uintptr_t line) noexcept;  // true: this doomed it
 
   struct line_buffer {
     unsigned char bytes[64];

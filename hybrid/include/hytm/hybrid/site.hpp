@@ -41,8 +41,26 @@ struct conflict_entry {
   std::uint32_t writer_site = ~0u;  // the site whose commit changed it, if known
   std::uint64_t aborts = 0;
   std::uint64_t ticks = 0;
+  // False sharing (RTM model only): the other side's address on addr's line,
+  // which shares no byte with what this site touched there; 0: a true
+  // conflict.  An entry is one (addr, other) pair.
+  std::uintptr_t other = 0;
 };
 inline constexpr std::size_t conflict_slots = 16;
+
+// Capacity attribution (RTM model only): a capacity abort has no conflicting
+// address, but its footprint says what to shrink (docs/conflicts.md).
+struct capacity_entry {
+  std::uint64_t aborts = 0;
+  std::uint64_t ticks = 0;
+  std::uint64_t read_lines = 0;   // sums over the aborts, for the means
+  std::uint64_t write_lines = 0;
+  std::uint64_t read_bound = 0;   // aborts on the read-set bound, not an L1 set
+  // The latest abort's shape.
+  std::uint32_t last_read = 0, last_write = 0;
+  std::uint32_t set = 0, set_fill = 0, ways = 0;
+  bool last_read_bound = false;
+};
 
 struct site_local {
   const site_record* rec = nullptr;
@@ -58,7 +76,10 @@ struct site_local {
   std::uint8_t ro_shift = 0;     // learning needs ro_learn << ro_shift commits
   bool unlogged = false;         // software attempts start unlogged
   // Owner writes under the owning thread's sites mutex; readers take it.
+  // Only the library touches what follows (no inline path does), so it may
+  // grow without moving a member that programs compile in (cmake/abi.cmake).
   conflict_entry conflicts[conflict_slots];
+  capacity_entry capacity;
 };
 
 }  // namespace hytm
