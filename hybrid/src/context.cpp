@@ -60,10 +60,11 @@ thread_ctx* claim_ctx() {
 // PTHREAD_DESTRUCTOR_ITERATIONS rounds; a context claimed after the last
 // round stays claimed, never shared).
 //
-// t_ctx is initial-exec: one instruction to reach it, instead of a
-// __tls_get_addr call per transaction.  It is a single pointer, which fits in
-// the static TLS surplus glibc keeps even when libhytm is loaded with dlopen.
-[[gnu::tls_model("initial-exec")]] thread_local thread_ctx* t_ctx = nullptr;
+// t_ctx (thread_ctx.hpp) is initial-exec: one instruction to reach it,
+// instead of a __tls_get_addr call per transaction.  It is a single pointer,
+// which fits in the static TLS surplus glibc keeps even when libhytm is
+// loaded with dlopen.
+using detail::t_ctx;
 
 void release_ctx(void* p) noexcept {
   auto* c = static_cast<thread_ctx*>(p);
@@ -100,8 +101,10 @@ site_registry& sites() {
 
 }  // namespace
 
-thread_ctx& current_ctx() {
-  if (HYTM_LIKELY(t_ctx != nullptr)) return *t_ctx;
+__thread thread_ctx* detail::t_ctx __attribute__((tls_model("initial-exec"))) = nullptr;
+
+thread_ctx& detail::claim_current_ctx() {
+  if (t_ctx != nullptr) return *t_ctx;
   const pthread_key_t key = ctx_key();
   thread_ctx* c = claim_ctx();
   c->slot = activity().claim();

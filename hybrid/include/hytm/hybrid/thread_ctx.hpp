@@ -126,8 +126,21 @@ namespace detail {
 extern HYTM_API __thread std::uint64_t t_tx_gen __attribute__((tls_model("initial-exec")));
 }  // namespace detail
 
+namespace detail {
+// The calling thread's context, null until its first transaction (and again
+// once a thread-exit hook gave it back: context.cpp).  __thread and
+// initial-exec, like t_tx_gen: current_ctx() is one %fs-relative load
+// inline, with no call and no TLS wrapper, also inside a hardware region.
+extern HYTM_API __thread thread_ctx* t_ctx __attribute__((tls_model("initial-exec")));
+// Claims a context for the calling thread (context.cpp).
+[[gnu::cold]] HYTM_API thread_ctx& claim_current_ctx();
+}  // namespace detail
+
 // The calling thread's context (created on first use).
-HYTM_API thread_ctx& current_ctx();
+inline thread_ctx& current_ctx() {
+  if (thread_ctx* c = detail::t_ctx; HYTM_LIKELY(c != nullptr)) return *c;
+  return detail::claim_current_ctx();
+}
 // Walks every context ever created.
 HYTM_API thread_ctx* first_ctx() noexcept;
 
