@@ -211,12 +211,8 @@ site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std:
     if (ctx.sites.size() <= rec->id) ctx.sites.resize(rec->id + 1, nullptr);
     s = ctx.sites[rec->id] = fresh.release();
   }
-  std::size_t slot;
-  if (file)
-    slot = (reinterpret_cast<std::uintptr_t>(key) ^ line * 31u ^ column) & 63;
-  else
-    slot = (reinterpret_cast<std::uintptr_t>(key) >> 3) & 63;
-  ctx.cache[slot] = {key, file ? line : 0, file ? column : ~0u, s};
+  static_assert(thread_ctx::cache_size == 64, "cache_slot() keeps 6 bits");
+  ctx.cache[thread_ctx::cache_slot(key)] = {key, file ? line : 0, file ? column : ~0u, s};
   return *s;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cxxabi.h>
 
+#include <bit>
 #include <optional>
 #include <thread>
 #include <source_location>
@@ -108,17 +109,34 @@ HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0);
 // at its restart point: a tx_abort cannot cross the C frames between.
 [[noreturn]] HYTM_API void c_restart(thread_ctx& ctx);
 
+// The site cache (thread_ctx::cache) is keyed on one word.  libstdc++'s
+// and libc++'s source_location is one pointer to a static record per call
+// site (per translation unit: an inline function's site may have several
+// keys, which intern() maps to one site), so the pointer itself is the key:
+// one compare, no field loaded through it.  A named site's key is its name's
+// address, a different object.  Elsewhere: the file name's address, with the
+// line and column compared as well.
+inline constexpr bool loc_is_pointer = sizeof(std::source_location) == sizeof(const void*);
+inline const void* site_key(const std::source_location& loc) noexcept {
+  if constexpr (loc_is_pointer)
+    return std::bit_cast<const void*>(loc);
+  else
+    return loc.file_name();
+}
 inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
-  auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(loc.file_name()) ^ loc.line() * 31u ^
-                       loc.column()) & 63];
-  if (HYTM_LIKELY(e.key == loc.file_name() && e.line == loc.line() && e.column == loc.column()))
-    return *e.site;
-  return site_slow(ctx, loc.file_name(), loc.line(), loc.column(), loc.file_name(),
-                   loc.function_name());
+  const void* key = site_key(loc);
+  auto& e = ctx.cache[thread_ctx::cache_slot(key)];
+  if constexpr (loc_is_pointer) {
+    if (HYTM_LIKELY(e.key == key)) return *e.site;
+  } else {
+    if (HYTM_LIKELY(e.key == key && e.line == loc.line() && e.column == loc.column()))
+      return *e.site;
+  }
+  return site_slow(ctx, key, loc.line(), loc.column(), loc.file_name(), loc.function_name());
 }
 inline site_local& site_for(thread_ctx& ctx, const site& s) {
-  auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(s.name()) >> 3) & 63];
-  if (HYTM_LIKELY(e.key == s.name() && e.line == 0 && e.column == ~0u)) return *e.site;
+  auto& e = ctx.cache[thread_ctx::cache_slot(s.name())];
+  if (HYTM_LIKELY(e.key == s.name() && (loc_is_pointer || e.column == ~0u))) return *e.site;
   return site_slow(ctx, s.name(), 0, ~0u, nullptr, nullptr);
 }
 

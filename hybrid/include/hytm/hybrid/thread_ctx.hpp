@@ -101,12 +101,21 @@ struct alignas(cache_line) thread_ctx {
   // read it, under the lock.
   std::mutex sites_mutex;
   std::vector<site_local*> sites;
+  // Call site -> site_local, by site_key() (run.hpp).  An empty entry's key
+  // is 1, the address of no object: a default-constructed source_location's
+  // key is null, and must miss.
   struct cache_entry {
-    const void* key = nullptr;
+    const void* key = reinterpret_cast<const void*>(std::uintptr_t{1});
     std::uint32_t line = 0, column = 0;
     site_local* site = nullptr;
   };
-  cache_entry cache[64];
+  static constexpr std::size_t cache_size = 64;
+  cache_entry cache[cache_size];
+  static std::size_t cache_slot(const void* key) noexcept {
+    // Fibonacci hashing: the top bits of the product depend on every bit of
+    // the key (source_location records lie 24 bytes apart).
+    return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(key) * 0x9E3779B97F4A7C15ull) >> 58);
+  }
 
   xorshift rng{0x9E3779B97F4A7C15ull};
   std::uint64_t sample = 0;      // footprint sampling clock
