@@ -40,7 +40,7 @@ namespace hytm {
   X(stm_abort_validation, "paths.stm.aborts.validation")   \
   X(stm_abort_lock, "paths.stm.aborts.lock")               \
   X(stm_abort_explicit, "paths.stm.aborts.explicit")       \
-  X(serial_starts, "paths.serial.starts")                  \
+  X(serial_starts, "paths.serial.starts") /* derived */    \
   X(serial_commits, "paths.serial.commits")                \
   X(serial_rollbacks, "paths.serial.rollbacks")            \
   X(lock_elided, "paths.elide.elided")                     \
@@ -98,6 +98,11 @@ struct counter_values {
   std::uint64_t operator[](ctr i) const noexcept { return c[static_cast<std::size_t>(i)]; }
   void add(const counter_block& b) noexcept {
     for (std::size_t i = 0; i < counter_count; ++i) c[i] += b.c[i].get();
+    // Implied counts, not counted on the fast path: every serial attempt
+    // ends in a commit or a rollback.
+    c[static_cast<std::size_t>(ctr::serial_starts)] +=
+        b.c[static_cast<std::size_t>(ctr::serial_commits)].get() +
+        b.c[static_cast<std::size_t>(ctr::serial_rollbacks)].get();
     for (std::size_t f = 0; f < footprint_count; ++f)
       for (std::size_t k = 0; k < footprint_buckets; ++k) fp[f][k] += b.fp[f][k].get();
   }

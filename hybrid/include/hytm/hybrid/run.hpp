@@ -16,38 +16,12 @@
 #include <utility>
 
 #include "hytm/htm/rtm.hpp"
+#include "hytm/hybrid/epilogue.hpp"
 #include "hytm/hybrid/policy.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/tx.hpp"
 
 namespace hytm::detail {
-
-// Cycle counter for the time spent in attempts (converted at report time).
-inline std::uint64_t ticks() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  return __builtin_ia32_rdtsc();
-#else
-  return 0;
-#endif
-}
-
-// Attempt timing.  rdtsc costs about 26 ns in this project's VMs (a tenth
-// of a small transaction), so a thread reads it only where the figures need
-// it: committed attempts in one transaction in time_sample, counted
-// time_sample times (an unbiased estimate); aborted attempts whenever the
-// thread is "hot", i.e. had an abort in its last hot_window transactions.
-// Under contention, which is what the conflict report is about, every
-// attempt is timed; a calm thread pays nothing, and only the first abort
-// after a calm stretch goes untimed.
-inline constexpr std::uint64_t time_sample = 8;
-inline constexpr std::uint32_t hot_window = 64;
-inline std::uint64_t attempt_start(const thread_ctx& ctx) noexcept {
-  return ctx.timed || ctx.hot ? ticks() : 0;
-}
-inline std::uint64_t aborted_time(std::uint64_t t0) noexcept { return t0 ? ticks() - t0 : 0; }
-inline std::uint64_t committed_time(const thread_ctx& ctx, std::uint64_t t0) noexcept {
-  return ctx.timed ? (ticks() - t0) * time_sample : 0;
-}
 
 template <class F>
 using result_t = std::decay_t<std::invoke_result_t<F&, serial_tx&>>;
@@ -89,16 +63,7 @@ struct result_slot<void> {
 // Out of line, in libhytm.so.
 HYTM_API site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line,
                                std::uint32_t column, const char* file, const char* function);
-// Which commits the committer must wait behind before it frees or returns
-// (docs/protocol.md, privatization): none, software transactions that
-// began before a software writer's commit, or before an announced hardware
-// commit (H3).
-enum class quiesce_after : std::uint8_t { none, stm_commit, htm_commit };
-HYTM_API void commit_epilogue(thread_ctx& ctx, quiesce_after q);
-HYTM_API void abort_epilogue(thread_ctx& ctx);  // may throw: an on_abort handler's exception
-HYTM_API void stm_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0);
-HYTM_API void serial_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API unsigned scripted_status() noexcept;
 // The model's side of (H2) and (H3), and the end of an emulated attempt.
 HYTM_API void emulated_subscribe(thread_ctx& ctx);
@@ -299,9 +264,7 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   using R = result_t<F>;
   result_slot<R> out;
   ctx.site = &site;
-  // Drawn at random, not every time_sample-th: a thread that alternates
-  // sites would otherwise time the same site every time.
-  ctx.timed = (ctx.rng.next() & (time_sample - 1)) == 0;
+  ctx.timed = draw_timed(ctx);
   if (ctx.hot) --ctx.hot;
   attempt_policy pol(ctx, site);
   path_kind p = pol.first();

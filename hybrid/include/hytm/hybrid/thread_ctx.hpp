@@ -119,7 +119,7 @@ struct alignas(cache_line) thread_ctx {
 
   xorshift rng{0x9E3779B97F4A7C15ull};
   std::uint64_t sample = 0;      // footprint sampling clock
-  std::uint64_t time_clock = 0;  // attempt-timing sampling clock (run.hpp)
+  std::uint64_t time_clock = 1;  // transactions until the next timed one (draw_timed)
   bool timed = false;            // this transaction's attempts are timed
   std::uint32_t hot = 0;         // transactions left to time aborts in (run.hpp)
   std::vector<std::uintptr_t> scratch;
