@@ -169,16 +169,12 @@ void refill_logs_or_class(thread_ctx& ctx, std::uint8_t code) {
   if (ctx.on_abort.size() == ctx.on_abort.capacity()) ctx.on_abort.reserve(ctx.on_abort.capacity() * 2 + 8);
 }
 
-void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
-  if (!ctx.allocs.empty()) {
-    ctx.allocs.clear();  // now owned by the data they were linked into
-    top_up(ctx);
-  }
-  // Privatization and reclamation: wait until every software transaction
-  // that began before this commit, and so might have seen the old state,
-  // has finished or revalidated (core/activity.hpp, (H5)).  One that began
-  // after it cannot reach what the commit unlinked: waiting for it would
-  // make this thread depend on a transaction that may be waiting for it.
+// Privatization and reclamation: wait until every software transaction
+// that began before this commit, and so might have seen the old state,
+// has finished or revalidated (core/activity.hpp, (H5)).  One that began
+// after it cannot reach what the commit unlinked: waiting for it would
+// make this thread depend on a transaction that may be waiting for it.
+static void quiesce(thread_ctx& ctx, quiesce_after q) noexcept {
   switch (q) {
     case quiesce_after::none: break;
     case quiesce_after::stm_commit:
@@ -187,6 +183,18 @@ void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
       break;
     case quiesce_after::htm_commit: activity().quiesce_before(ctx.slot, 1, ctx.commit_stamp); break;
   }
+}
+
+void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
+  if (!ctx.logs_used) {
+    quiesce(ctx, q);  // the logs are empty: nothing else to do
+    return;
+  }
+  if (!ctx.allocs.empty()) {
+    ctx.allocs.clear();  // now owned by the data they were linked into
+    top_up(ctx);
+  }
+  quiesce(ctx, q);
   if (!ctx.frees.empty()) {
     // A hardware commit that saw no software transaction frees at once: no
     // software transaction ran while it did, so none holds a pointer into
@@ -195,7 +203,12 @@ void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
   }
   ctx.on_abort.clear();
   // The transaction is committed whatever the handlers do.
-  if (std::exception_ptr e = run_handlers(ctx.on_commit)) std::rethrow_exception(e);
+  std::exception_ptr e = run_handlers(ctx.on_commit);
+  // A handler's own transactions have run their epilogues; a handler that
+  // registered outside any transaction leaves the flag set.
+  ctx.logs_used = !(ctx.allocs.empty() && ctx.frees.empty() && ctx.on_commit.empty() &&
+                    ctx.on_abort.empty());
+  if (e) std::rethrow_exception(e);
 }
 
 void abort_epilogue(thread_ctx& ctx) {

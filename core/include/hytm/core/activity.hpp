@@ -83,7 +83,12 @@ class HYTM_API activity_registry {
   void give_back(activity_slot* s) noexcept;
 
   // Waits until every slot but `self` is idle.  Pairs (seq_cst) with (A1).
-  void drain(const activity_slot* self) const noexcept;
+  // Inline: the serial path's drain (serial_lock.cpp) is one loop, with no
+  // call per slot.
+  void drain(const activity_slot* self) const noexcept {
+    for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next)
+      if (s != self && HYTM_UNLIKELY(s->word.load(std::memory_order_seq_cst) & 1)) wait_idle(*s);
+  }
   // Waits until every slot but `self` that is active now has advanced or
   // left.  Acquire loads pair with (A3)/(A4).
   void quiesce(const activity_slot* self) const noexcept;
@@ -103,6 +108,8 @@ class HYTM_API activity_registry {
   }
 
  private:
+  // Spins until s is idle (seq_cst, as in drain()).
+  static void wait_idle(const activity_slot& s) noexcept;
   std::atomic<activity_slot*> head_{nullptr};
 };
 

@@ -36,7 +36,16 @@ namespace hytm {
 class alignas(cache_line) serial_lock {
  public:
   // Takes the lock and drains every software transaction but `self`'s.
-  HYTM_API void lock(const activity_slot* self) noexcept;
+  // Inline: the first CAS, which is all an uncontended lock needs; then one
+  // call, for the drain.
+  void lock(const activity_slot* self) noexcept {
+    std::uint32_t expected = 0;
+    // seq_cst: (S3) needs this store in the single total order before the
+    // drain's loads.
+    if (HYTM_UNLIKELY(!word_.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)))
+      return lock_contended(self);
+    drain_others(self);
+  }
   void unlock() noexcept { word_.store(0, std::memory_order_release); }  // (S4)
 
   // For the hardware subscription (S2): a relaxed load suffices inside an
@@ -52,6 +61,11 @@ class alignas(cache_line) serial_lock {
   const void* address() const noexcept { return &word_; }
 
  private:
+  [[gnu::cold]] HYTM_API void lock_contended(const activity_slot* self) noexcept;
+  // After the CAS: tells the RTM model, then waits until every other slot
+  // is idle (S3).
+  HYTM_API void drain_others(const activity_slot* self) noexcept;
+
   std::atomic<std::uint32_t> word_{0};
   char pad_[cache_line - sizeof(std::atomic<std::uint32_t>)] = {};
 };

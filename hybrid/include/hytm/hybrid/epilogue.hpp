@@ -73,9 +73,7 @@ HYTM_API void do_frees(thread_ctx& ctx);
 // The test commit_epilogue() would make first, made here so that the common
 // transaction does not call it to find nothing to do.
 inline void commit_done(thread_ctx& ctx, quiesce_after q) {
-  if (HYTM_UNLIKELY(q != quiesce_after::none || !ctx.allocs.empty() || !ctx.frees.empty() ||
-                    !ctx.on_commit.empty() || !ctx.on_abort.empty()))
-    commit_epilogue(ctx, q);
+  if (HYTM_UNLIKELY(q != quiesce_after::none || ctx.logs_used)) commit_epilogue(ctx, q);
 }
 
 // Untimed attempts (ctx.timed false) add nothing: no load, no store.
@@ -104,7 +102,7 @@ inline void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
   ctx.depth = 0;
   // Frees before unlocking: the drain guarantees no other transaction runs,
   // so nothing can still read the memory.
-  if (HYTM_UNLIKELY(!ctx.frees.empty())) do_frees(ctx);
+  if (HYTM_UNLIKELY(ctx.logs_used && !ctx.frees.empty())) do_frees(ctx);
   g_serial_lock.unlock();
   site.counters[ctr::serial_commits].add();
   count_committed_time(ctx, t0);

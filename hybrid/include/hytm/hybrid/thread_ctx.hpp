@@ -95,6 +95,12 @@ struct alignas(cache_line) thread_ctx {
   std::vector<handler> on_commit;
   std::vector<handler> on_abort;
   alloc_cache blocks;  // tx.alloc / tx.make (alloc_cache.hpp)
+  // Set by every append to the four logs above (tx_memory.hpp), cleared by
+  // commit_epilogue() once they are empty: a commit that finds it false has
+  // nothing to free, release or run, and skips the call (epilogue.hpp).
+  // Never false while a log holds something; true with empty logs costs
+  // one call.  Inside a hardware region it is rolled back with the logs.
+  bool logs_used = false;
 
   // Per-site state, indexed by site_record::id.  The owner reads without
   // the lock (it is the only writer); it grows the vector, and other threads
