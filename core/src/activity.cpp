@@ -4,10 +4,7 @@
 
 namespace hytm {
 
-activity_registry& activity() noexcept {
-  static activity_registry r;
-  return r;
-}
+constinit activity_registry g_activity;
 
 activity_slot* activity_registry::claim() {
   for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next) {

@@ -19,9 +19,5 @@ void serial_lock::lock_contended(const activity_slot* self) noexcept {
   drain_others(self);
 }
 
-void serial_lock::drain_others(const activity_slot* self) noexcept {
-  observe_write(&word_, sizeof word_);  // emulated transactions subscribed to it
-  activity().drain(self);
-}
 
 }  // namespace hytm

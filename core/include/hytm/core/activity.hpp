@@ -113,6 +113,9 @@ class HYTM_API activity_registry {
   std::atomic<activity_slot*> head_{nullptr};
 };
 
-HYTM_API activity_registry& activity() noexcept;
+// The process's registry: constant-initialized (no guard, usable before
+// main and in static destructors), reached without a call.
+extern HYTM_API activity_registry g_activity;
+inline activity_registry& activity() noexcept { return g_activity; }
 
 }  // namespace hytm

@@ -144,8 +144,8 @@ unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64
 // status.  The hardware restores memory, including ctx, on abort.
 template <class F, class R>
 unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
-  if (g_config.htm == htm_mode::emulated) return run_emulated(body, out, ctx, t0);
-  if (HYTM_UNLIKELY(g_config.htm == htm_mode::scripted)) {
+  if (HYTM_UNLIKELY(g_config.htm_modelled())) {
+    if (g_config.htm == htm_mode::emulated) return run_emulated(body, out, ctx, t0);
     ctx.seq_seen = stm::g_norec.seq.load(std::memory_order_relaxed);
     const unsigned s = scripted_status();
     if (s != htm::started) return s;
