@@ -82,9 +82,11 @@ class HYTM_API activity_registry {
   activity_slot* claim();
   void give_back(activity_slot* s) noexcept;
 
-  // Waits until every slot but `self` is idle.  Pairs (seq_cst) with (A1).
-  // Inline: the serial path's drain (serial_lock.cpp) is one loop, with no
-  // call per slot.
+  // Waits until every slot but `self` is idle.  The word loads are seq_cst,
+  // the other half of (S3) with (A1)'s store; the head's acquire pairs with
+  // claim()'s release CAS, so a new slot's `next` is seen initialized.
+  // Inline: the serial path's drain (serial_lock.hpp) is one loop, with a
+  // call only to wait.
   void drain(const activity_slot* self) const noexcept {
     for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next)
       if (s != self && HYTM_UNLIKELY(s->word.load(std::memory_order_seq_cst) & 1)) wait_idle(*s);

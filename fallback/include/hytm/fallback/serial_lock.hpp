@@ -42,7 +42,8 @@ class alignas(cache_line) serial_lock {
   void lock(const activity_slot* self) noexcept {
     std::uint32_t expected = 0;
     // seq_cst: (S3) needs this store in the single total order before the
-    // drain's loads.
+    // drain's loads; its partners are the software side's (A1) store and
+    // (A2) load.  A failed CAS orders nothing: lock_contended() retries.
     if (HYTM_UNLIKELY(!word_.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)))
       return lock_contended(self);
     drain_others(self);
