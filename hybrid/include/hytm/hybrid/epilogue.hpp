@@ -55,6 +55,13 @@ inline std::uint64_t committed_time(const thread_ctx& ctx, std::uint64_t t0) noe
 // lines sorts the logs, which costs more than a small transaction.  (The
 // JSON's footprint.sampled_one_in says so.)
 inline constexpr std::uint64_t footprint_sample = 16;
+// Every footprint_sample-th commit of the thread (software or serial).  A
+// countdown: one decrement and one branch per commit.
+inline bool footprint_due(thread_ctx& ctx) noexcept {
+  if (HYTM_LIKELY(--ctx.footprint_clock != 0)) return false;
+  ctx.footprint_clock = footprint_sample;
+  return true;
+}
 
 // Which commits the committer must wait behind before it frees or returns
 // (docs/protocol.md, privatization): none, software transactions that
@@ -84,7 +91,7 @@ inline void count_committed_time(thread_ctx& ctx, std::uint64_t t0) noexcept {
 inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
   const bool wrote = !ctx.stm.read_only();
-  if (HYTM_UNLIKELY(++ctx.sample % footprint_sample == 0)) sample_footprint(ctx, path_kind::stm);
+  if (HYTM_UNLIKELY(footprint_due(ctx))) sample_footprint(ctx, path_kind::stm);
   ctx.stm.rollback();  // the logs are spent
   software_leave(ctx);
   ctx.depth = 0;
@@ -97,7 +104,7 @@ inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
 
 inline void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
-  if (HYTM_UNLIKELY(++ctx.sample % footprint_sample == 0)) sample_footprint(ctx, path_kind::serial);
+  if (HYTM_UNLIKELY(footprint_due(ctx))) sample_footprint(ctx, path_kind::serial);
   ctx.undo.clear();
   ctx.depth = 0;
   // Frees before unlocking: the drain guarantees no other transaction runs,

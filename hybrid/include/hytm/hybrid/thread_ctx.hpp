@@ -124,7 +124,7 @@ struct alignas(cache_line) thread_ctx {
   }
 
   xorshift rng{0x9E3779B97F4A7C15ull};
-  std::uint64_t sample = 0;      // footprint sampling clock
+  std::uint64_t footprint_clock = 16;  // commits until the next footprint sample (footprint_due)
   std::uint64_t time_clock = 1;  // transactions until the next timed one (draw_timed)
   bool timed = false;            // this transaction's attempts are timed
   std::uint32_t hot = 0;         // transactions left to time aborts in (run.hpp)
