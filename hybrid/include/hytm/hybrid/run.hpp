@@ -80,9 +80,7 @@ HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0);
 // keys, which intern() maps to one site), so the pointer itself is the key:
 // one compare, no field loaded through it.  A named site's key is its name's
 // address, a different object.  Elsewhere: the file name's address, with the
-// line and column compared as well.  (A library unloaded and another loaded
-// at its address could inherit its sites' cache entries: statistics and
-// policy state under the wrong site, nothing else.)
+// line and column compared as well.
 inline constexpr bool loc_is_pointer = sizeof(std::source_location) == sizeof(const void*);
 inline const void* site_key(const std::source_location& loc) noexcept {
   if constexpr (loc_is_pointer)

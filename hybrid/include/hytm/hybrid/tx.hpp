@@ -589,18 +589,11 @@ namespace detail {
 template <class Tx>
 struct tx_in_slot {
   static_assert(sizeof(Tx) <= sizeof(thread_ctx::tx_slots[0]) && alignof(Tx) <= 16);
-  explicit tx_in_slot(thread_ctx& ctx) noexcept : tx(*::new (slot(ctx)) Tx(ctx)) { ctx.tx = &tx; }
-  ~tx_in_slot() { tx.~Tx(); }
-  // Slot ((gen + 1) / 2) % tx_slot_count, gen + 1 being the generation the
-  // new tx takes (the number grows by 2 per attempt): as a byte offset,
-  // ((gen + 1) << 3) masked to the slot bits, three instructions.
-  static void* slot(thread_ctx& ctx) noexcept {
-    static_assert(sizeof(thread_ctx::tx_slots[0]) == 16 &&
-                  (thread_ctx::tx_slot_count & (thread_ctx::tx_slot_count - 1)) == 0);
-    const std::size_t off = static_cast<std::size_t>((t_tx_gen + 1) << 3) &
-                            ((thread_ctx::tx_slot_count - 1) << 4);
-    return &ctx.tx_slots[0][0] + off;
+  explicit tx_in_slot(thread_ctx& ctx) noexcept
+      : tx(*::new (ctx.tx_slots[((t_tx_gen + 1) >> 1) % thread_ctx::tx_slot_count]) Tx(ctx)) {
+    ctx.tx = &tx;
   }
+  ~tx_in_slot() { tx.~Tx(); }
   tx_in_slot(const tx_in_slot&) = delete;
   tx_in_slot& operator=(const tx_in_slot&) = delete;
   Tx& tx;
