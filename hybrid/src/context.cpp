@@ -200,6 +200,10 @@ static const site_record* intern(const void* key, std::uint32_t line, std::uint3
   return rec;
 }
 
+// The cache entry is keyed on `key` alone where source_location is a
+// pointer (site_for(), run.hpp).  A library unloaded and another loaded at
+// its address could inherit its sites' entries: statistics and policy state
+// under the wrong site, nothing else.
 site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std::uint32_t column,
                       const char* file, const char* function) {
   const site_record* rec = intern(key, line, column, file, function);
