@@ -153,7 +153,6 @@ void block_attempt(hytm_tx* tx) {
   for (;;) {
     switch (tx->next) {
       case path_kind::htm: {
-        ctx.site->counters[ctr::htm_starts].add();
         tx->t0 = d::attempt_start(ctx);
         ctx.tx = &fresh(tx->htm, ctx);
         // Written before xbegin, reset below if it aborts.

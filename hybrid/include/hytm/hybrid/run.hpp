@@ -271,7 +271,6 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   for (;;) {
     switch (p) {
       case path_kind::htm: {
-        site.counters[ctr::htm_starts].add();
         const std::uint64_t t0 = attempt_start(ctx);
         const unsigned s = run_htm(body, out, ctx, t0);
         if (s == htm::started) {
