@@ -60,7 +60,10 @@ prepare() {
     patch_once "$src/hybrid/include/hytm/hybrid/counters.hpp" \
       'void add\(std::uint64_t n = 1\) noexcept \{\s*v\.store\([^;]*;\s*\}' \
       'void add(std::uint64_t = 1) noexcept {}'
-    patch_once "$src/hybrid/include/hytm/hybrid/run.hpp" \
+    # ticks() is in epilogue.hpp since the fixed-cost work (issue 11), run.hpp before.
+    local ticks_at=$src/hybrid/include/hytm/hybrid/epilogue.hpp
+    [[ -f $ticks_at ]] || ticks_at=$src/hybrid/include/hytm/hybrid/run.hpp
+    patch_once "$ticks_at" \
       'inline std::uint64_t ticks\(\) noexcept \{' \
       'inline std::uint64_t ticks() noexcept { return 0;'
     patch_once "$src/hybrid/src/epilogue.cpp" \

@@ -4,10 +4,7 @@
 
 namespace hytm {
 
-activity_registry& activity() noexcept {
-  static activity_registry r;
-  return r;
-}
+constinit activity_registry g_activity;
 
 activity_slot* activity_registry::claim() {
   for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next) {
@@ -40,11 +37,8 @@ void activity_registry::reset_after_fork(const activity_slot* keep) noexcept {
   }
 }
 
-void activity_registry::drain(const activity_slot* self) const noexcept {
-  for_each([&](const activity_slot& s) {
-    if (&s == self) return;
-    spin_until([&] { return (s.word.load(std::memory_order_seq_cst) & 1) == 0; });
-  });
+void activity_registry::wait_idle(const activity_slot& s) noexcept {
+  spin_until([&] { return (s.word.load(std::memory_order_seq_cst) & 1) == 0; });
 }
 
 void activity_registry::quiesce(const activity_slot* self) const noexcept {

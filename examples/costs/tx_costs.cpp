@@ -7,11 +7,18 @@
 //   increment      hytm::atomic that increments a counter
 //   mutex-empty    lock and unlock a std::mutex
 //   mutex-increment  the same around the increment
+//   htm-empty, htm-increment  empty / increment on the scripted hardware
+//                  path (hytm/testing.hpp): every xbegin "starts" and the
+//                  body runs unprotected, so callgrind counts the hardware
+//                  path's own instructions on a machine without RTM.  The
+//                  script's status source (a locked deque) stands in for
+//                  xbegin; measure.sh subtracts it.
 // Run each at two N and subtract, so start-up cancels: the difference over
 // the extra operations is the cost of one.  The path follows the environment
 // (HYTM_HTM=off HYTM_STM=off: serial; HYTM_HTM=off: software).
 // examples/costs/measure.sh does this for every kind and path.
 #include <hytm/hytm.hpp>
+#include <hytm/testing.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -25,11 +32,18 @@ std::mutex m;
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s empty|increment|mutex-empty|mutex-increment N\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [htm-]empty|[htm-]increment|mutex-empty|mutex-increment N\n", argv[0]);
     return 2;
   }
   const char* kind = argv[1];
   const long n = std::atol(argv[2]);
+  if (!std::strncmp(kind, "htm-", 4)) {
+    hytm::testing::mode m = hytm::testing::current_mode();
+    m.htm = hytm::htm_mode::scripted;
+    hytm::testing::set_mode(m);
+    hytm::testing::script_htm_repeat(hytm::htm::started, static_cast<std::size_t>(n));
+    kind += 4;
+  }
   if (!std::strcmp(kind, "empty")) {
     for (long i = 0; i < n; ++i) hytm::atomic([](auto&) {});
   } else if (!std::strcmp(kind, "increment")) {

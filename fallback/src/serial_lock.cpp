@@ -6,19 +6,18 @@ namespace hytm {
 
 serial_lock g_serial_lock;
 
-void serial_lock::lock(const activity_slot* self) noexcept {
+void serial_lock::lock_contended(const activity_slot* self) noexcept {
   backoff b;
   for (;;) {
     std::uint32_t expected = 0;
-    // seq_cst: (S3) needs this store in the single total order before the
-    // drain's loads.
+    // seq_cst: (S3), as in lock().
     if (word_.load(std::memory_order_relaxed) == 0 &&
         word_.compare_exchange_weak(expected, 1, std::memory_order_seq_cst))
       break;
     b.pause();
   }
-  observe_write(&word_, sizeof word_);  // emulated transactions subscribed to it
-  activity().drain(self);
+  drain_others(self);
 }
+
 
 }  // namespace hytm

@@ -181,7 +181,7 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
   tx->caller = caller;
   hytm::site_local& s = d::site_for(ctx, hytm::site(site ? site : "c"));
   ctx.site = &s;
-  ctx.timed = (ctx.rng.next() & (d::time_sample - 1)) == 0;
+  ctx.timed = d::draw_timed(ctx);  // as hytm::atomic (epilogue.hpp)
   if (ctx.hot) --ctx.hot;
   tx->policy.emplace(ctx, s);
   tx->next = tx->policy->first();
@@ -212,7 +212,6 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
 // so that the region begins in the exported function the block called.
 [[gnu::always_inline]] inline bool htm_attempt(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
-  ctx.site->counters[ctr::htm_starts].add();
   tx->t0 = d::attempt_start(ctx);
   ctx.tx = &fresh(tx->htm, ctx);
   // Written before xbegin, reset below if it aborts.

@@ -60,10 +60,11 @@ thread_ctx* claim_ctx() {
 // PTHREAD_DESTRUCTOR_ITERATIONS rounds; a context claimed after the last
 // round stays claimed, never shared).
 //
-// t_ctx is initial-exec: one instruction to reach it, instead of a
-// __tls_get_addr call per transaction.  It is a single pointer, which fits in
-// the static TLS surplus glibc keeps even when libhytm is loaded with dlopen.
-[[gnu::tls_model("initial-exec")]] thread_local thread_ctx* t_ctx = nullptr;
+// t_ctx (thread_ctx.hpp) is initial-exec: one instruction to reach it,
+// instead of a __tls_get_addr call per transaction.  It is a single pointer,
+// which fits in the static TLS surplus glibc keeps even when libhytm is
+// loaded with dlopen.
+using detail::t_ctx;
 
 void release_ctx(void* p) noexcept {
   auto* c = static_cast<thread_ctx*>(p);
@@ -102,8 +103,10 @@ site_registry& sites() {
 
 }  // namespace
 
-thread_ctx& current_ctx() {
-  if (HYTM_LIKELY(t_ctx != nullptr)) return *t_ctx;
+__thread thread_ctx* detail::t_ctx __attribute__((tls_model("initial-exec"))) = nullptr;
+
+thread_ctx& detail::claim_current_ctx() {
+  if (t_ctx != nullptr) return *t_ctx;
   const pthread_key_t key = ctx_key();
   thread_ctx* c = claim_ctx();
   c->slot = activity().claim();
@@ -199,6 +202,10 @@ static const site_record* intern(const void* key, std::uint32_t line, std::uint3
   return rec;
 }
 
+// The cache entry is keyed on `key` alone where source_location is a
+// pointer (site_for(), run.hpp).  A library unloaded and another loaded at
+// its address could inherit its sites' entries: statistics and policy state
+// under the wrong site, nothing else.
 site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std::uint32_t column,
                       const char* file, const char* function) {
   const site_record* rec = intern(key, line, column, file, function);
@@ -210,12 +217,8 @@ site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std:
     if (ctx.sites.size() <= rec->id) ctx.sites.resize(rec->id + 1, nullptr);
     s = ctx.sites[rec->id] = fresh.release();
   }
-  std::size_t slot;
-  if (file)
-    slot = (reinterpret_cast<std::uintptr_t>(key) ^ line * 31u ^ column) & 63;
-  else
-    slot = (reinterpret_cast<std::uintptr_t>(key) >> 3) & 63;
-  ctx.cache[slot] = {key, file ? line : 0, file ? column : ~0u, s};
+  static_assert(thread_ctx::cache_size == 64, "cache_slot() keeps 6 bits");
+  ctx.cache[thread_ctx::cache_slot(key)] = {key, file ? line : 0, file ? column : ~0u, s};
   return *s;
 }
 

@@ -26,11 +26,6 @@ void escaped_tx() {
 
 namespace {
 
-// One transaction in this many has its footprint measured: counting distinct
-// lines sorts the logs, which costs more than a small transaction.  (The
-// JSON's footprint.sampled_one_in says so.)
-constexpr std::uint64_t footprint_sample = 16;
-
 void record_footprint(thread_ctx& ctx, footprint which, auto&& fill) {
   auto& v = ctx.scratch;
   v.clear();
@@ -123,6 +118,8 @@ void grow_and_touch(V& v) {
               (v.capacity() - v.size()) * sizeof(typename V::value_type));
 }
 
+}  // namespace
+
 void do_frees(thread_ctx& ctx) {
   for (const deferred_free& f : ctx.frees) {
     if (f.destroy) f.destroy(f.ptr);
@@ -130,6 +127,8 @@ void do_frees(thread_ctx& ctx) {
   }
   ctx.frees.clear();
 }
+
+namespace {
 
 // Destroys (~T() for tx.make) and releases the allocations from `from` on,
 // newest first: an object made later may point into one made earlier.
@@ -170,20 +169,12 @@ void refill_logs_or_class(thread_ctx& ctx, std::uint8_t code) {
   if (ctx.on_abort.size() == ctx.on_abort.capacity()) ctx.on_abort.reserve(ctx.on_abort.capacity() * 2 + 8);
 }
 
-void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
-  // Most transactions allocate nothing and register nothing.
-  if (q == quiesce_after::none && ctx.allocs.empty() && ctx.frees.empty() &&
-      ctx.on_commit.empty() && ctx.on_abort.empty())
-    return;
-  if (!ctx.allocs.empty()) {
-    ctx.allocs.clear();  // now owned by the data they were linked into
-    top_up(ctx);
-  }
-  // Privatization and reclamation: wait until every software transaction
-  // that began before this commit, and so might have seen the old state,
-  // has finished or revalidated (core/activity.hpp, (H5)).  One that began
-  // after it cannot reach what the commit unlinked: waiting for it would
-  // make this thread depend on a transaction that may be waiting for it.
+// Privatization and reclamation: wait until every software transaction
+// that began before this commit, and so might have seen the old state,
+// has finished or revalidated (core/activity.hpp, (H5)).  One that began
+// after it cannot reach what the commit unlinked: waiting for it would
+// make this thread depend on a transaction that may be waiting for it.
+static void quiesce(thread_ctx& ctx, quiesce_after q) noexcept {
   switch (q) {
     case quiesce_after::none: break;
     case quiesce_after::stm_commit:
@@ -192,6 +183,18 @@ void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
       break;
     case quiesce_after::htm_commit: activity().quiesce_before(ctx.slot, 1, ctx.commit_stamp); break;
   }
+}
+
+void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
+  if (!ctx.logs_used) {
+    quiesce(ctx, q);  // the logs are empty: nothing else to do
+    return;
+  }
+  if (!ctx.allocs.empty()) {
+    ctx.allocs.clear();  // now owned by the data they were linked into
+    top_up(ctx);
+  }
+  quiesce(ctx, q);
   if (!ctx.frees.empty()) {
     // A hardware commit that saw no software transaction frees at once: no
     // software transaction ran while it did, so none holds a pointer into
@@ -200,7 +203,12 @@ void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
   }
   ctx.on_abort.clear();
   // The transaction is committed whatever the handlers do.
-  if (std::exception_ptr e = run_handlers(ctx.on_commit)) std::rethrow_exception(e);
+  std::exception_ptr e = run_handlers(ctx.on_commit);
+  // A handler's own transactions have run their epilogues; a handler that
+  // registered outside any transaction leaves the flag set.
+  ctx.logs_used = !(ctx.allocs.empty() && ctx.frees.empty() && ctx.on_commit.empty() &&
+                    ctx.on_abort.empty());
+  if (e) std::rethrow_exception(e);
 }
 
 void abort_epilogue(thread_ctx& ctx) {
@@ -234,21 +242,13 @@ void rollback_to(thread_ctx& ctx, const savepoint& sp) {
   (void)run_handlers(mine);
 }
 
-void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
-  site_local& site = *ctx.site;
-  const bool wrote = !ctx.stm.read_only();
-  if (++ctx.sample % footprint_sample == 0) {
-    record_footprint(ctx, footprint::stm_reads, [&](auto& v) { ctx.stm.reads().lines(v); });
-    record_footprint(ctx, footprint::stm_writes, [&](auto& v) { ctx.stm.writes().lines(v); });
+void sample_footprint(thread_ctx& ctx, path_kind p) {
+  if (p == path_kind::serial) {
+    record_footprint(ctx, footprint::serial_writes, [&](auto& v) { ctx.undo.lines(v); });
+    return;
   }
-  ctx.stm.rollback();  // the logs are spent
-  software_leave(ctx);
-  ctx.depth = 0;
-  site.counters[ctr::stm_commits].add();
-  if (!wrote) site.counters[ctr::stm_commits_read_only].add();
-  site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
-  // A read-only commit unlinked nothing: no one to wait for.
-  commit_epilogue(ctx, wrote ? quiesce_after::stm_commit : quiesce_after::none);
+  record_footprint(ctx, footprint::stm_reads, [&](auto& v) { ctx.stm.reads().lines(v); });
+  record_footprint(ctx, footprint::stm_writes, [&](auto& v) { ctx.stm.writes().lines(v); });
 }
 
 // Space-saving top-k: the address takes its own entry, or evicts the entry
@@ -288,21 +288,6 @@ void stm_aborted(thread_ctx& ctx, std::uint64_t t0) {
   abort_epilogue(ctx);
 }
 
-void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
-  site_local& site = *ctx.site;
-  if (++ctx.sample % footprint_sample == 0)
-    record_footprint(ctx, footprint::serial_writes, [&](auto& v) { ctx.undo.lines(v); });
-  ctx.undo.clear();
-  ctx.depth = 0;
-  // Frees before unlocking: the drain guarantees no other transaction runs,
-  // so nothing can still read the memory.
-  do_frees(ctx);
-  g_serial_lock.unlock();
-  site.counters[ctr::serial_commits].add();
-  site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
-  commit_epilogue(ctx, quiesce_after::none);
-}
-
 // ---- the attempt steps (protocol.hpp) ----
 
 void model_abort(thread_ctx& ctx, std::uint8_t code) {
@@ -321,14 +306,6 @@ void wait_for_progress() noexcept {
   spin_until([] { return !progress_pending(); });
 }
 
-void htm_attempt_committed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) {
-  site_local& site = *ctx.site;
-  site.counters[ctr::htm_commits].add();
-  site.counters[ctr::ns_committed].add(committed_time(ctx, t0));
-  pol.htm_committed();
-  commit_epilogue(ctx, ctx.saw_software ? quiesce_after::htm_commit : quiesce_after::none);
-}
-
 path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0,
                              unsigned status) noexcept {
   // The region's writes to ctx are gone; what was written before xbegin
@@ -338,30 +315,12 @@ path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t
   return pol.after_htm_abort(htm::abort_status{status});
 }
 
-void stm_attempt_start(thread_ctx& ctx, bool unlogged) {
-  ctx.site->counters[ctr::stm_starts].add();
-  software_enter(ctx);
-  ctx.stm.start(ctx.slot, ctx.site->rec->id, unlogged);
-  ctx.depth = 1;
-  ctx.path = path_kind::stm;
-  ctx.want_serial = false;
-  ctx.restart_asked = false;
-}
-
 path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) {
   const bool serial = ctx.want_serial;
   // irrevocable() ends the attempt like restart() does: explicit.
   const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort();
   stm_aborted(ctx, t0);
   return serial ? pol.to_serial(ctx.serial_why) : pol.after_stm_abort(why);
-}
-
-void serial_attempt_start(thread_ctx& ctx) {
-  ctx.site->counters[ctr::serial_starts].add();
-  g_serial_lock.lock(ctx.slot);
-  ctx.depth = 1;
-  ctx.path = path_kind::serial;
-  ctx.restart_asked = false;
 }
 
 void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0) {

@@ -143,12 +143,6 @@ path_kind attempt_policy::after_htm_abort(htm::abort_status st) noexcept {
   return path_kind::htm;
 }
 
-void attempt_policy::htm_committed() noexcept {
-  site_.capacity_streak = 0;
-  site_.other_streak = 0;
-  site_.probe_interval = 16;
-}
-
 path_kind attempt_policy::after_stm_abort(stm::abort_reason why) noexcept {
   ctx_.hot = 64;  // time the attempts that follow (run.hpp, hot_window)
   switch (why) {

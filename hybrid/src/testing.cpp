@@ -42,6 +42,10 @@ void script_htm(std::initializer_list<unsigned> statuses) {
   detail::set_script(std::deque<unsigned>(statuses));
 }
 
+void script_htm_repeat(unsigned status, std::size_t count) {
+  detail::set_script(std::deque<unsigned>(count, status));
+}
+
 std::size_t script_left() { return detail::script_left(); }
 
 void forget_site_policy() {

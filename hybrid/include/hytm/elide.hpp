@@ -81,7 +81,6 @@ std::invoke_result_t<F&> elide(M& m, F&& body,
       if (detail::elide_try_hardware(site)) {
         for (std::uint32_t attempt = 0; attempt < g_config.htm_retries; ++attempt) {
           spin_until([&] { return !m.is_locked(); });  // no lemming effect
-          detail::count_event(site, ctr::htm_starts);
           const unsigned s = htm::begin();
           if (s == htm::started) {
             if (m.is_locked()) htm::abort<htm::abort_code::lock_busy>();  // subscribe

@@ -32,6 +32,9 @@ HYTM_API mode current_mode();
 // script (htm::started runs the body, unprotected, on this thread); when the
 // script is empty, xbegin returns status 0 ("other").
 HYTM_API void script_htm(std::initializer_list<unsigned> statuses);
+// The same with `count` copies of one status (examples/costs: a scripted
+// hardware path that starts every time).
+HYTM_API void script_htm_repeat(unsigned status, std::size_t count);
 HYTM_API std::size_t script_left();
 
 // The RTM model's geometry for htm_mode::emulated (set_mode installs the

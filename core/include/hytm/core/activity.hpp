@@ -82,8 +82,15 @@ class HYTM_API activity_registry {
   activity_slot* claim();
   void give_back(activity_slot* s) noexcept;
 
-  // Waits until every slot but `self` is idle.  Pairs (seq_cst) with (A1).
-  void drain(const activity_slot* self) const noexcept;
+  // Waits until every slot but `self` is idle.  The word loads are seq_cst,
+  // the other half of (S3) with (A1)'s store; the head's acquire pairs with
+  // claim()'s release CAS, so a new slot's `next` is seen initialized.
+  // Inline: the serial path's drain (serial_lock.hpp) is one loop, with a
+  // call only to wait.
+  void drain(const activity_slot* self) const noexcept {
+    for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next)
+      if (s != self && HYTM_UNLIKELY(s->word.load(std::memory_order_seq_cst) & 1)) wait_idle(*s);
+  }
   // Waits until every slot but `self` that is active now has advanced or
   // left.  Acquire loads pair with (A3)/(A4).
   void quiesce(const activity_slot* self) const noexcept;
@@ -103,9 +110,14 @@ class HYTM_API activity_registry {
   }
 
  private:
+  // Spins until s is idle (seq_cst, as in drain()).
+  static void wait_idle(const activity_slot& s) noexcept;
   std::atomic<activity_slot*> head_{nullptr};
 };
 
-HYTM_API activity_registry& activity() noexcept;
+// The process's registry: constant-initialized (no guard, usable before
+// main and in static destructors), reached without a call.
+extern HYTM_API activity_registry g_activity;
+inline activity_registry& activity() noexcept { return g_activity; }
 
 }  // namespace hytm

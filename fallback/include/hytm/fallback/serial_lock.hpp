@@ -30,13 +30,30 @@
 #include "hytm/core/activity.hpp"
 #include "hytm/core/backoff.hpp"
 #include "hytm/core/platform.hpp"
+#include "hytm/core/write_observer.hpp"
 
 namespace hytm {
 
 class alignas(cache_line) serial_lock {
  public:
   // Takes the lock and drains every software transaction but `self`'s.
-  HYTM_API void lock(const activity_slot* self) noexcept;
+  // Inline: the first CAS, which is all an uncontended lock needs, and the
+  // drain, one load per slot; a call only to wait.
+  void lock(const activity_slot* self) noexcept {
+    std::uint32_t expected = 0;
+    // seq_cst: (S3) needs this store in the single total order before the
+    // drain's loads; its partners are the software side's (A1) store and
+    // (A2) load.  A failed CAS orders nothing: lock_contended() retries.
+    if (HYTM_UNLIKELY(!word_.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)))
+      return lock_contended(self);
+    drain_others(self);
+  }
+  // After the CAS: tells the RTM model, then waits until every other slot
+  // is idle (S3; the drain's loads are seq_cst).
+  void drain_others(const activity_slot* self) noexcept {
+    observe_write(&word_, sizeof word_);  // emulated transactions subscribed to it
+    activity().drain(self);
+  }
   void unlock() noexcept { word_.store(0, std::memory_order_release); }  // (S4)
 
   // For the hardware subscription (S2): a relaxed load suffices inside an
@@ -52,6 +69,8 @@ class alignas(cache_line) serial_lock {
   const void* address() const noexcept { return &word_; }
 
  private:
+  [[gnu::cold]] HYTM_API void lock_contended(const activity_slot* self) noexcept;
+
   std::atomic<std::uint32_t> word_{0};
   char pad_[cache_line - sizeof(std::atomic<std::uint32_t>)] = {};
 };

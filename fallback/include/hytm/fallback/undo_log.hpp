@@ -11,6 +11,8 @@
 #include <cstring>
 #include <vector>
 
+#include "hytm/core/platform.hpp"
+
 namespace hytm {
 
 class undo_log {
@@ -32,7 +34,11 @@ class undo_log {
     bytes_.resize(entries_[mark].offset);
     entries_.resize(mark);
   }
+  // One test when nothing was saved (most serial transactions, and every
+  // read-only one).  Bytes without an entry (a save whose push_back threw)
+  // are unreachable, and go at the next clear() that has entries.
   void clear() noexcept {
+    if (HYTM_LIKELY(entries_.empty())) return;
     entries_.clear();
     bytes_.clear();
   }

@@ -53,7 +53,11 @@ struct engine_config {
   // Hardware transactions may run, so software ones must announce
   // themselves ((H1) in docs/protocol.md).
   bool hardware_possible() const noexcept { return htm != htm_mode::off; }
+  // A test mode runs the hardware path (scripted or on the model): one
+  // compare on the hardware fast path, for both (the enum puts them last).
+  bool htm_modelled() const noexcept { return htm >= htm_mode::scripted; }
 };
+static_assert(htm_mode::scripted > htm_mode::forced && htm_mode::emulated > htm_mode::scripted);
 
 // Written before main() (or by the testing API when quiescent), read
 // everywhere without synchronization.

@@ -16,7 +16,7 @@ namespace hytm {
 
 // X(enumerator, json path)
 #define HYTM_COUNTERS(X)                                   \
-  X(htm_starts, "paths.htm.starts")                        \
+  X(htm_starts, "paths.htm.starts") /* derived */          \
   X(htm_commits, "paths.htm.commits")                      \
   X(htm_abort_explicit, "paths.htm.aborts.explicit")       \
   X(htm_abort_capacity, "paths.htm.aborts.capacity")       \
@@ -40,7 +40,7 @@ namespace hytm {
   X(stm_abort_validation, "paths.stm.aborts.validation")   \
   X(stm_abort_lock, "paths.stm.aborts.lock")               \
   X(stm_abort_explicit, "paths.stm.aborts.explicit")       \
-  X(serial_starts, "paths.serial.starts")                  \
+  X(serial_starts, "paths.serial.starts") /* derived */    \
   X(serial_commits, "paths.serial.commits")                \
   X(serial_rollbacks, "paths.serial.rollbacks")            \
   X(lock_elided, "paths.elide.elided")                     \
@@ -99,6 +99,17 @@ struct counter_values {
   std::uint64_t operator[](ctr i) const noexcept { return c[static_cast<std::size_t>(i)]; }
   void add(const counter_block& b) noexcept {
     for (std::size_t i = 0; i < counter_count; ++i) c[i] += b.c[i].get();
+    // Implied counts, not counted on the fast path: every serial attempt
+    // ends in a commit or a rollback; every hardware attempt (hytm::atomic,
+    // the C interface, hytm::elide) in a commit or an abort counted under
+    // exactly one cause (count_htm_abort).
+    auto raw = [&](ctr k) { return b.c[static_cast<std::size_t>(k)].get(); };
+    c[static_cast<std::size_t>(ctr::serial_starts)] +=
+        raw(ctr::serial_commits) + raw(ctr::serial_rollbacks);
+    c[static_cast<std::size_t>(ctr::htm_starts)] +=
+        raw(ctr::htm_commits) + raw(ctr::htm_abort_explicit) + raw(ctr::htm_abort_capacity) +
+        raw(ctr::htm_abort_conflict) + raw(ctr::htm_abort_debug) + raw(ctr::htm_abort_nested) +
+        raw(ctr::htm_abort_other);
     for (std::size_t f = 0; f < footprint_count; ++f)
       for (std::size_t k = 0; k < footprint_buckets; ++k) fp[f][k] += b.fp[f][k].get();
   }

@@ -75,7 +75,13 @@ class attempt_policy {
   // Counts the abort, waits or backs off as the rules say, returns the path
   // of the next attempt.
   HYTM_API path_kind after_htm_abort(htm::abort_status st) noexcept;
-  HYTM_API void htm_committed() noexcept;
+  // A hardware commit: the site's hardware works (inline: every hardware
+  // commit runs it).
+  void htm_committed() noexcept {
+    site_.capacity_streak = 0;
+    site_.other_streak = 0;
+    site_.probe_interval = 16;
+  }
   HYTM_API path_kind after_stm_abort(stm::abort_reason why) noexcept;
   // irrevocable(): serial, counted under `why`.
   HYTM_API path_kind to_serial(ctr why) noexcept;

@@ -139,17 +139,32 @@ HYTM_API void wait_for_progress() noexcept;
 }
 
 // Out of line, in libhytm.so (epilogue.cpp): what follows an attempt.
-HYTM_API void htm_attempt_committed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0);
+// htm_attempt_committed(): epilogue.hpp.
 HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0,
                                       unsigned status) noexcept;
 // A software attempt: start; after a failed one, the next path.
 // unlogged: a read-only site's attempt without a read log (docs/stm.md).
-HYTM_API void stm_attempt_start(thread_ctx& ctx, bool unlogged = false);
+// Inline: every software transaction runs it, and it is a few stores.
+inline void stm_attempt_start(thread_ctx& ctx, bool unlogged = false) {
+  ctx.site->counters[ctr::stm_starts].add();
+  software_enter(ctx);
+  ctx.stm.start(ctx.slot, ctx.site->rec->id, unlogged);
+  ctx.depth = 1;
+  ctx.path = path_kind::stm;
+  ctx.want_serial = false;
+  ctx.restart_asked = false;
+}
 // May throw: an on_abort handler's exception (R5).
 HYTM_API path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0);
 // A serial attempt: start (takes the lock, drains); roll back after restart()
-// or an exception.
-HYTM_API void serial_attempt_start(thread_ctx& ctx);
+// or an exception.  Not counted: serial starts = commits + rollbacks, derived
+// when the counters are read (counter_values::add).
+inline void serial_attempt_start(thread_ctx& ctx) {
+  g_serial_lock.lock(ctx.slot);
+  ctx.depth = 1;
+  ctx.path = path_kind::serial;
+  ctx.restart_asked = false;
+}
 HYTM_API void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0);  // may throw, likewise
 
 }  // namespace detail

@@ -8,6 +8,7 @@
 
 #include <cxxabi.h>
 
+#include <bit>
 #include <optional>
 #include <thread>
 #include <source_location>
@@ -15,38 +16,12 @@
 #include <utility>
 
 #include "hytm/htm/rtm.hpp"
+#include "hytm/hybrid/epilogue.hpp"
 #include "hytm/hybrid/policy.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/tx.hpp"
 
 namespace hytm::detail {
-
-// Cycle counter for the time spent in attempts (converted at report time).
-inline std::uint64_t ticks() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  return __builtin_ia32_rdtsc();
-#else
-  return 0;
-#endif
-}
-
-// Attempt timing.  rdtsc costs about 26 ns in this project's VMs (a tenth
-// of a small transaction), so a thread reads it only where the figures need
-// it: committed attempts in one transaction in time_sample, counted
-// time_sample times (an unbiased estimate); aborted attempts whenever the
-// thread is "hot", i.e. had an abort in its last hot_window transactions.
-// Under contention, which is what the conflict report is about, every
-// attempt is timed; a calm thread pays nothing, and only the first abort
-// after a calm stretch goes untimed.
-inline constexpr std::uint64_t time_sample = 8;
-inline constexpr std::uint32_t hot_window = 64;
-inline std::uint64_t attempt_start(const thread_ctx& ctx) noexcept {
-  return ctx.timed || ctx.hot ? ticks() : 0;
-}
-inline std::uint64_t aborted_time(std::uint64_t t0) noexcept { return t0 ? ticks() - t0 : 0; }
-inline std::uint64_t committed_time(const thread_ctx& ctx, std::uint64_t t0) noexcept {
-  return ctx.timed ? (ticks() - t0) * time_sample : 0;
-}
 
 template <class F>
 using result_t = std::decay_t<std::invoke_result_t<F&, serial_tx&>>;
@@ -88,16 +63,7 @@ struct result_slot<void> {
 // Out of line, in libhytm.so.
 HYTM_API site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line,
                                std::uint32_t column, const char* file, const char* function);
-// Which commits the committer must wait behind before it frees or returns
-// (docs/protocol.md, privatization): none, software transactions that
-// began before a software writer's commit, or before an announced hardware
-// commit (H3).
-enum class quiesce_after : std::uint8_t { none, stm_commit, htm_commit };
-HYTM_API void commit_epilogue(thread_ctx& ctx, quiesce_after q);
-HYTM_API void abort_epilogue(thread_ctx& ctx);  // may throw: an on_abort handler's exception
-HYTM_API void stm_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API void stm_aborted(thread_ctx& ctx, std::uint64_t t0);
-HYTM_API void serial_committed(thread_ctx& ctx, std::uint64_t t0);
 HYTM_API unsigned scripted_status() noexcept;
 // The model's side of (H2) and (H3), and the end of an emulated attempt.
 HYTM_API void emulated_subscribe(thread_ctx& ctx);
@@ -108,17 +74,34 @@ HYTM_API void emulated_aborted(thread_ctx& ctx, std::uint64_t t0);
 // at its restart point: a tx_abort cannot cross the C frames between.
 [[noreturn]] HYTM_API void c_restart(thread_ctx& ctx);
 
+// The site cache (thread_ctx::cache) is keyed on one word.  libstdc++'s
+// and libc++'s source_location is one pointer to a static record per call
+// site (per translation unit: an inline function's site may have several
+// keys, which intern() maps to one site), so the pointer itself is the key:
+// one compare, no field loaded through it.  A named site's key is its name's
+// address, a different object.  Elsewhere: the file name's address, with the
+// line and column compared as well.
+inline constexpr bool loc_is_pointer = sizeof(std::source_location) == sizeof(const void*);
+inline const void* site_key(const std::source_location& loc) noexcept {
+  if constexpr (loc_is_pointer)
+    return std::bit_cast<const void*>(loc);
+  else
+    return loc.file_name();
+}
 inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
-  auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(loc.file_name()) ^ loc.line() * 31u ^
-                       loc.column()) & 63];
-  if (HYTM_LIKELY(e.key == loc.file_name() && e.line == loc.line() && e.column == loc.column()))
-    return *e.site;
-  return site_slow(ctx, loc.file_name(), loc.line(), loc.column(), loc.file_name(),
-                   loc.function_name());
+  const void* key = site_key(loc);
+  auto& e = ctx.cache[thread_ctx::cache_slot(key)];
+  if constexpr (loc_is_pointer) {
+    if (HYTM_LIKELY(e.key == key)) return *e.site;
+  } else {
+    if (HYTM_LIKELY(e.key == key && e.line == loc.line() && e.column == loc.column()))
+      return *e.site;
+  }
+  return site_slow(ctx, key, loc.line(), loc.column(), loc.file_name(), loc.function_name());
 }
 inline site_local& site_for(thread_ctx& ctx, const site& s) {
-  auto& e = ctx.cache[(reinterpret_cast<std::uintptr_t>(s.name()) >> 3) & 63];
-  if (HYTM_LIKELY(e.key == s.name() && e.line == 0 && e.column == ~0u)) return *e.site;
+  auto& e = ctx.cache[thread_ctx::cache_slot(s.name())];
+  if (HYTM_LIKELY(e.key == s.name() && (loc_is_pointer || e.column == ~0u))) return *e.site;
   return site_slow(ctx, s.name(), 0, ~0u, nullptr, nullptr);
 }
 
@@ -161,8 +144,8 @@ unsigned run_emulated(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64
 // status.  The hardware restores memory, including ctx, on abort.
 template <class F, class R>
 unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
-  if (g_config.htm == htm_mode::emulated) return run_emulated(body, out, ctx, t0);
-  if (HYTM_UNLIKELY(g_config.htm == htm_mode::scripted)) {
+  if (HYTM_UNLIKELY(g_config.htm_modelled())) {
+    if (g_config.htm == htm_mode::emulated) return run_emulated(body, out, ctx, t0);
     ctx.seq_seen = stm::g_norec.seq.load(std::memory_order_relaxed);
     const unsigned s = scripted_status();
     if (s != htm::started) return s;
@@ -281,16 +264,13 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   using R = result_t<F>;
   result_slot<R> out;
   ctx.site = &site;
-  // Drawn at random, not every time_sample-th: a thread that alternates
-  // sites would otherwise time the same site every time.
-  ctx.timed = (ctx.rng.next() & (time_sample - 1)) == 0;
+  ctx.timed = draw_timed(ctx);
   if (ctx.hot) --ctx.hot;
   attempt_policy pol(ctx, site);
   path_kind p = pol.first();
   for (;;) {
     switch (p) {
       case path_kind::htm: {
-        site.counters[ctr::htm_starts].add();
         const std::uint64_t t0 = attempt_start(ctx);
         const unsigned s = run_htm(body, out, ctx, t0);
         if (s == htm::started) {

@@ -96,22 +96,37 @@ struct alignas(cache_line) thread_ctx {
   std::vector<handler> on_commit;
   std::vector<handler> on_abort;
   alloc_cache blocks;  // tx.alloc / tx.make (alloc_cache.hpp)
+  // Set by every append to the four logs above (tx_memory.hpp), cleared by
+  // commit_epilogue() once they are empty: a commit that finds it false has
+  // nothing to free, release or run, and skips the call (epilogue.hpp).
+  // Never false while a log holds something; true with empty logs costs
+  // one call.  Inside a hardware region it is rolled back with the logs.
+  bool logs_used = false;
 
   // Per-site state, indexed by site_record::id.  The owner reads without
   // the lock (it is the only writer); it grows the vector, and other threads
   // read it, under the lock.
   std::mutex sites_mutex;
   std::vector<site_local*> sites;
+  // Call site -> site_local, by site_key() (run.hpp).  An empty entry's key
+  // is 1, the address of no object: a default-constructed source_location's
+  // key is null, and must miss.
   struct cache_entry {
-    const void* key = nullptr;
+    const void* key = reinterpret_cast<const void*>(std::uintptr_t{1});
     std::uint32_t line = 0, column = 0;
     site_local* site = nullptr;
   };
-  cache_entry cache[64];
+  static constexpr std::size_t cache_size = 64;
+  cache_entry cache[cache_size];
+  static std::size_t cache_slot(const void* key) noexcept {
+    // Fibonacci hashing: the top bits of the product depend on every bit of
+    // the key (source_location records lie 24 bytes apart).
+    return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(key) * 0x9E3779B97F4A7C15ull) >> 58);
+  }
 
   xorshift rng{0x9E3779B97F4A7C15ull};
-  std::uint64_t sample = 0;      // footprint sampling clock
-  std::uint64_t time_clock = 0;  // attempt-timing sampling clock (run.hpp)
+  std::uint64_t footprint_clock = 16;  // commits until the next footprint sample (footprint_due)
+  std::uint64_t time_clock = 1;  // transactions until the next timed one (draw_timed)
   bool timed = false;            // this transaction's attempts are timed
   std::uint32_t hot = 0;         // transactions left to time aborts in (run.hpp)
   std::vector<std::uintptr_t> scratch;
@@ -128,8 +143,21 @@ namespace detail {
 extern HYTM_API __thread std::uint64_t t_tx_gen __attribute__((tls_model("initial-exec")));
 }  // namespace detail
 
+namespace detail {
+// The calling thread's context, null until its first transaction (and again
+// once a thread-exit hook gave it back: context.cpp).  __thread and
+// initial-exec, like t_tx_gen: current_ctx() is one %fs-relative load
+// inline, with no call and no TLS wrapper, also inside a hardware region.
+extern HYTM_API __thread thread_ctx* t_ctx __attribute__((tls_model("initial-exec")));
+// Claims a context for the calling thread (context.cpp).
+[[gnu::cold]] HYTM_API thread_ctx& claim_current_ctx();
+}  // namespace detail
+
 // The calling thread's context (created on first use).
-HYTM_API thread_ctx& current_ctx();
+inline thread_ctx& current_ctx() {
+  if (thread_ctx* c = detail::t_ctx; HYTM_LIKELY(c != nullptr)) return *c;
+  return detail::claim_current_ctx();
+}
 // Walks every context ever created.
 HYTM_API thread_ctx* first_ctx() noexcept;
 

@@ -65,6 +65,7 @@ template <class V>
     p = tx_allocate(n, align);
   }
   ctx.allocs.push_back({p, nullptr});
+  ctx.logs_used = true;
   return p;
 }
 
@@ -76,12 +77,14 @@ template <class V>
   ctx.htm_wrote = true;
   log_room(ctx, ctx.frees);
   ctx.frees.push_back({p, destroy});
+  ctx.logs_used = true;
 }
 
 template <class F>
 [[gnu::always_inline]] inline void tx_add_handler(thread_ctx& ctx, std::vector<handler>& v, F&& fn) {
   log_room(ctx, v);
   v.emplace_back(std::forward<F>(fn));
+  ctx.logs_used = true;
 }
 
 }  // namespace hytm::detail

@@ -1,0 +1,126 @@
+// epilogue.hpp: what follows a committed attempt, shared by hytm::atomic
+// (run.hpp) and the C interface (c_api.cpp).
+//
+// Inline, with what is rare out of line (epilogue.cpp): most transactions
+// free, allocate and register nothing, are not timed and have no footprint
+// sampled, and then nothing here calls into the library.
+#pragma once
+
+#include <cstdint>
+
+#include "hytm/hybrid/policy.hpp"
+#include "hytm/hybrid/protocol.hpp"
+#include "hytm/hybrid/thread_ctx.hpp"
+
+namespace hytm::detail {
+
+// Cycle counter for the time spent in attempts (converted at report time).
+inline std::uint64_t ticks() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_ia32_rdtsc();
+#else
+  return 0;
+#endif
+}
+
+// Attempt timing.  rdtsc costs about 26 ns in this project's VMs (a tenth
+// of a small transaction), so a thread reads it only where the figures need
+// it: committed attempts in one transaction in time_sample, counted
+// time_sample times (an unbiased estimate); aborted attempts whenever the
+// thread is "hot", i.e. had an abort in its last hot_window transactions.
+// Under contention, which is what the conflict report is about, every
+// attempt is timed; a calm thread pays nothing, and only the first abort
+// after a calm stretch goes untimed.
+inline constexpr std::uint64_t time_sample = 8;
+inline constexpr std::uint32_t hot_window = 64;
+// Whether this transaction is timed: one in time_sample on average.  A
+// countdown whose lengths are drawn at random (1 to 2 * time_sample - 1,
+// mean time_sample), not every time_sample-th: a thread that alternates
+// sites would otherwise time the same site every time.  The generator runs
+// once per timed transaction, not once per transaction.
+inline bool draw_timed(thread_ctx& ctx) noexcept {
+  if (HYTM_LIKELY(--ctx.time_clock != 0)) return false;
+  ctx.time_clock = 1 + ctx.rng.next() % (2 * time_sample - 1);
+  return true;
+}
+inline std::uint64_t attempt_start(const thread_ctx& ctx) noexcept {
+  return ctx.timed || ctx.hot ? ticks() : 0;
+}
+inline std::uint64_t aborted_time(std::uint64_t t0) noexcept { return t0 ? ticks() - t0 : 0; }
+inline std::uint64_t committed_time(const thread_ctx& ctx, std::uint64_t t0) noexcept {
+  return ctx.timed ? (ticks() - t0) * time_sample : 0;
+}
+
+// One transaction in this many has its footprint measured: counting distinct
+// lines sorts the logs, which costs more than a small transaction.  (The
+// JSON's footprint.sampled_one_in says so.)
+inline constexpr std::uint64_t footprint_sample = 16;
+// Every footprint_sample-th commit of the thread (software or serial).  A
+// countdown: one decrement and one branch per commit.
+inline bool footprint_due(thread_ctx& ctx) noexcept {
+  if (HYTM_LIKELY(--ctx.footprint_clock != 0)) return false;
+  ctx.footprint_clock = footprint_sample;
+  return true;
+}
+
+// Which commits the committer must wait behind before it frees or returns
+// (docs/protocol.md, privatization): none, software transactions that
+// began before a software writer's commit, or before an announced hardware
+// commit (H3).
+enum class quiesce_after : std::uint8_t { none, stm_commit, htm_commit };
+// Out of line, in libhytm.so.
+HYTM_API void commit_epilogue(thread_ctx& ctx, quiesce_after q);
+HYTM_API void abort_epilogue(thread_ctx& ctx);  // may throw: an on_abort handler's exception
+// The footprint of the attempt that committed on path p (stm or serial),
+// before its logs are cleared.
+[[gnu::cold]] HYTM_API void sample_footprint(thread_ctx& ctx, path_kind p);
+// Runs the deferred frees (tx.free, tx.destroy) of a committed attempt.
+HYTM_API void do_frees(thread_ctx& ctx);
+
+// The test commit_epilogue() would make first, made here so that the common
+// transaction does not call it to find nothing to do.
+inline void commit_done(thread_ctx& ctx, quiesce_after q) {
+  if (HYTM_UNLIKELY(q != quiesce_after::none || ctx.logs_used)) commit_epilogue(ctx, q);
+}
+
+// Untimed attempts (ctx.timed false) add nothing: no load, no store.
+inline void count_committed_time(thread_ctx& ctx, std::uint64_t t0) noexcept {
+  if (HYTM_UNLIKELY(ctx.timed)) ctx.site->counters[ctr::ns_committed].add(committed_time(ctx, t0));
+}
+
+inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
+  site_local& site = *ctx.site;
+  const bool wrote = !ctx.stm.read_only();
+  if (HYTM_UNLIKELY(footprint_due(ctx))) sample_footprint(ctx, path_kind::stm);
+  ctx.stm.rollback();  // the logs are spent
+  software_leave(ctx);
+  ctx.depth = 0;
+  site.counters[ctr::stm_commits].add();
+  if (!wrote) site.counters[ctr::stm_commits_read_only].add();
+  count_committed_time(ctx, t0);
+  // A read-only commit unlinked nothing: no one to wait for.
+  commit_done(ctx, wrote ? quiesce_after::stm_commit : quiesce_after::none);
+}
+
+inline void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
+  site_local& site = *ctx.site;
+  if (HYTM_UNLIKELY(footprint_due(ctx))) sample_footprint(ctx, path_kind::serial);
+  ctx.undo.clear();
+  ctx.depth = 0;
+  // Frees before unlocking: the drain guarantees no other transaction runs,
+  // so nothing can still read the memory.
+  if (HYTM_UNLIKELY(ctx.logs_used && !ctx.frees.empty())) do_frees(ctx);
+  g_serial_lock.unlock();
+  site.counters[ctr::serial_commits].add();
+  count_committed_time(ctx, t0);
+  commit_done(ctx, quiesce_after::none);
+}
+
+inline void htm_attempt_committed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) {
+  ctx.site->counters[ctr::htm_commits].add();
+  count_committed_time(ctx, t0);
+  pol.htm_committed();
+  commit_done(ctx, ctx.saw_software ? quiesce_after::htm_commit : quiesce_after::none);
+}
+
+}  // namespace hytm::detail
