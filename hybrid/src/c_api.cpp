@@ -103,7 +103,7 @@ namespace d = hytm::detail;
 [[noreturn]] void jump(hytm_tx* top) {
   // __builtin_longjmp: GCC's own format (frame pointer, receiver, stack
   // pointer), written by a GCC-compiled __builtin_setjmp (hytm.h tells the
-  // library so through hytm_block_attempt_gnu).
+  // library so through hytm_block_begin_gnu).
   if (top->gnu_jmp) __builtin_longjmp(reinterpret_cast<void**>(&top->env), 1);
   siglongjmp(top->env, 1);
 }
@@ -228,7 +228,7 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   return false;
 }
 
-void block_attempt(hytm_tx* tx) {
+[[gnu::always_inline]] inline void block_attempt(hytm_tx* tx) {
   if (tx->nested) return;
   hytm::thread_ctx& ctx = *tx->ctx;
   if (tx->in_attempt) finish_aborted(tx);
@@ -256,7 +256,12 @@ void block_attempt(hytm_tx* tx) {
   }
 }
 
-void block_commit(hytm_tx* tx) {
+// As hytm_detail_needs_restart_point() (c_inline.h).
+bool needs_restart_point(const hytm_tx* tx) {
+  return (tx->head.mode & HYTM_DETAIL_OWNS_REGION) == 0 && !tx->nested;
+}
+
+[[gnu::always_inline]] inline void block_commit(hytm_tx* tx) {
   if (tx->nested) {
     tx->head.mode = HYTM_DETAIL_CALL;
     return;
@@ -304,54 +309,55 @@ void c_restart(thread_ctx& ctx) { jump(ctx.c_top); }
 
 extern "C" {
 
-hytm_tx* hytm_block_begin(const char* site) {
-  hytm_tx* const tx = block_enter(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                                  __builtin_return_address(0));
-  // The hardware attempts need no restart point: an abort resumes here.
-  // Returns inside the region, or with nothing started (the caller's
-  // sigsetjmp and hytm_block_attempt() follow), or for a nested block.
-  if (!tx->nested)
-    while (tx->next == path_kind::htm)
-      if (htm_attempt(tx)) break;
+// The entry of HYTM_BEGIN: enters the transaction and starts its first
+// attempt on whatever path the policy picks.  A hardware attempt returns
+// inside the region and needs no restart point (an abort resumes here, and
+// the next path starts before this returns); after any other start the
+// caller sets the restart point in its own frame, which is in time: nothing
+// can abort before the block's first transactional call.
+[[gnu::always_inline]] inline hytm_tx* block_begin(const char* site, std::uintptr_t frame,
+                                                  const void* caller, bool gnu_jmp) {
+  hytm_tx* const tx = block_enter(site, frame, caller);
+  tx->gnu_jmp = gnu_jmp;
+  block_attempt(tx);
   return tx;
 }
 
+hytm_tx* hytm_block_begin(const char* site) {
+  return block_begin(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+                     __builtin_return_address(0), false);
+}
+
+hytm_tx* hytm_block_begin_gnu(const char* site) {
+  return block_begin(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+                     __builtin_return_address(0), true);
+}
+
+// The entry of programs built against the first hytm.h: enter only, then
+// sigsetjmp and hytm_block_attempt() in the caller.
 hytm_tx* hytm_block_enter(const char* site) {
-  return block_enter(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                     __builtin_return_address(0));
+  hytm_tx* const tx = block_enter(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+                                  __builtin_return_address(0));
+  tx->gnu_jmp = false;
+  return tx;
 }
 
 sigjmp_buf* hytm_block_jmpbuf(hytm_tx* tx) { return &tx->env; }
 
-void hytm_block_attempt(hytm_tx* tx) {
-  tx->gnu_jmp = false;
-  block_attempt(tx);
-}
-
-void hytm_block_attempt_gnu(hytm_tx* tx) {
-  tx->gnu_jmp = true;
-  block_attempt(tx);
-}
+void hytm_block_attempt(hytm_tx* tx) { block_attempt(tx); }
 
 void hytm_block_commit(hytm_tx* tx) { block_commit(tx); }
 
 void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
   // The block form, with the internal functions (no call through the PLT
-  // between xbegin and xend).  `tx` is not modified after sigsetjmp.
-  hytm_tx* const tx = block_enter(
-      name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-      reinterpret_cast<const void*>(&hytm_atomic_named));
-  // As hytm_block_begin(): hardware attempts first, the restart point only
-  // for the software and serial ones.
-  bool in_region = false;
-  if (!tx->nested)
-    while (tx->next == path_kind::htm)
-      if ((in_region = htm_attempt(tx))) break;
-  if (!in_region) {
-    tx->gnu_jmp = true;  // this file is built by GCC (or Clang: the same compiler both ways)
-    (void)__builtin_setjmp(reinterpret_cast<void**>(&tx->env));
-    block_attempt(tx);
-  }
+  // between xbegin and xend).  `tx` is not modified after the setjmp; the
+  // restart point is this file's own __builtin_setjmp (same compiler as the
+  // __builtin_longjmp in jump()).
+  hytm_tx* const tx =
+      block_begin(name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+                  reinterpret_cast<const void*>(&hytm_atomic_named), true);
+  if (needs_restart_point(tx) && __builtin_setjmp(reinterpret_cast<void**>(&tx->env)))
+    block_attempt(tx);  // back from a restart: the next attempt
   body(tx, arg);
   block_commit(tx);
 }

@@ -359,6 +359,15 @@ def regions(args):
         subject = dm.get(sym, sym) if rule != "R3" else dm.get(func, func)
         hit = next((p for p in pending if p[0] == rule and fnmatch.fnmatchcase(subject, p[1])),
                    None)
+        if not hit and rule == "R1" and " in " in note:
+            # "R1-from FUNC": every R1 finding of a region that begins in FUNC (a known false
+            # positive of the path-insensitive walk, named once rather than per PLT target).
+            origin = note.rsplit(" in ", 1)[1]
+            origin = dm.get(origin, origin)
+            hit = next((p for p in pending
+                        if p[0] == "R1-from" and fnmatch.fnmatchcase(origin, p[1])), None)
+            if hit:
+                subject = "regions from " + origin
         if hit:
             used.add(hit)
             deferred[(rule, subject)] += 1

@@ -157,24 +157,23 @@ HYTM_C_API void hytm_reset_stats(void);
 
 /* The block form.  Internal entry points: use the macros.
  *
- * hytm_block_begin() enters the transaction and, when the policy picks the
- * hardware path, starts the region and returns inside it: the block then
- * runs with no restart point to set (an abort resumes inside the library,
- * which picks the next path and returns again).  Otherwise it returns with
- * nothing started; the macro then sets the restart point, the sigsetjmp()
- * in the caller's frame, and hytm_block_attempt() starts (or, after a jump
- * back, restarts) an attempt on the path the policy picks.
+ * hytm_block_begin() enters the transaction and starts its first attempt on
+ * the path the policy picks.  A hardware attempt returns inside the region:
+ * the block then runs with no restart point to set (an abort resumes inside
+ * the library, which starts the next path and returns again).  After any
+ * other start the macro sets the restart point in the caller's frame; a
+ * jump back to it calls hytm_block_attempt(), which starts the next attempt.
  * hytm_block_commit() commits, or jumps back to restart.
+ * hytm_block_begin_gnu() is the same for a restart point set with GCC's
+ * __builtin_setjmp (the library then jumps back with __builtin_longjmp).
  * hytm_block_enter() and hytm_block_jmpbuf() are the entry of programs built
- * against the first version of this header (enter, then always sigsetjmp and
- * attempt); they keep working. */
+ * against the first version of this header (enter, then always sigsetjmp
+ * and attempt); they keep working. */
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin(const char *site);
+HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin_gnu(const char *site);
 HYTM_C_API hytm_tx *hytm_block_enter(const char *site);
 HYTM_C_API sigjmp_buf *hytm_block_jmpbuf(hytm_tx *tx);
 HYTM_C_API void hytm_block_attempt(hytm_tx *tx);
-/* The same, for a restart point set with GCC's __builtin_setjmp() in the
- * block's jmpbuf (the library then jumps back with __builtin_longjmp). */
-HYTM_C_API void hytm_block_attempt_gnu(hytm_tx *tx);
 HYTM_C_API void hytm_block_commit(hytm_tx *tx);
 
 #if HYTM_C_INLINE_TIER
@@ -186,19 +185,17 @@ HYTM_C_API void hytm_block_commit(hytm_tx *tx);
  * its __builtin_setjmp need not lay out the buffer the way the library's
  * GCC-built __builtin_longjmp reads it. */
 #if defined(__clang__)
-#define HYTM_DETAIL_RESTART_POINT_(tx)                               \
-    (void)sigsetjmp(*hytm_detail_jmpbuf(tx), 0);                     \
-    hytm_block_attempt(tx)
+#define HYTM_DETAIL_BEGIN_ hytm_block_begin
+#define HYTM_DETAIL_SETJMP_(tx) sigsetjmp(*hytm_detail_jmpbuf(tx), 0)
 #else
-#define HYTM_DETAIL_RESTART_POINT_(tx)                               \
-    (void)__builtin_setjmp((void **)hytm_detail_jmpbuf(tx));         \
-    hytm_block_attempt_gnu(tx)
+#define HYTM_DETAIL_BEGIN_ hytm_block_begin_gnu
+#define HYTM_DETAIL_SETJMP_(tx) __builtin_setjmp((void **)hytm_detail_jmpbuf(tx))
 #endif
 #define HYTM_BEGIN_NAMED(tx, name)                                   \
     do {                                                             \
-        hytm_tx *const tx = hytm_block_begin(name);                  \
-        if (!hytm_detail_running(tx)) {                              \
-            HYTM_DETAIL_RESTART_POINT_(tx);                          \
+        hytm_tx *const tx = HYTM_DETAIL_BEGIN_(name);                \
+        if (hytm_detail_needs_restart_point(tx)) {                   \
+            if (HYTM_DETAIL_SETJMP_(tx)) hytm_block_attempt(tx);     \
         }                                                            \
         {
 #define HYTM_END(tx)                                                 \

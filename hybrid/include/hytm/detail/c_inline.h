@@ -85,11 +85,13 @@ HYTM_DETAIL_INLINE_ void hytm_store_ptr(hytm_tx *tx, void **addr, void *value) {
     hytm_detail_store_ptr_(tx, addr, value);
 }
 
-/* HYTM_BEGIN: the block may run now (a hardware region began, or a nested
- * block, which has nothing to start). */
-static __inline__ __attribute__((__always_inline__)) int hytm_detail_running(hytm_tx *tx) {
+/* HYTM_BEGIN: the attempt that began can be restarted only from a restart
+ * point in the caller's frame (it is not a hardware region, whose aborts
+ * resume in the library, nor a nested block, which restarts with its outer
+ * transaction). */
+static __inline__ __attribute__((__always_inline__)) int hytm_detail_needs_restart_point(hytm_tx *tx) {
     const struct hytm_detail_tx *h = HYTM_DETAIL_TX_(tx);
-    return (h->mode & HYTM_DETAIL_OWNS_REGION) != 0 || h->nested;
+    return (h->mode & HYTM_DETAIL_OWNS_REGION) == 0 && !h->nested;
 }
 
 static __inline__ __attribute__((__always_inline__)) sigjmp_buf *hytm_detail_jmpbuf(hytm_tx *tx) {
