@@ -229,7 +229,11 @@ TEST_P(HardwareAttribution, FalseSharingIsReportedWithBothVariables) {
   if (std::getenv("HYTM_TEST_PRINT_REPORT")) std::printf("%s", report.c_str());
   const std::string json = hytm::stats_json();
   EXPECT_NE(json.find("\"kind\":\"false_sharing\""), std::string::npos);
-  EXPECT_NE(json.find("\"other_symbol\":\"fs_right\""), std::string::npos);
+  // Either side may be the one whose attempts aborted (on a loaded machine
+  // often only one thread's are): the other variable is named as the other side.
+  EXPECT_TRUE(json.find("\"other_symbol\":\"fs_right\"") != std::string::npos ||
+              json.find("\"other_symbol\":\"fs_left\"") != std::string::npos)
+      << json;
 }
 
 // Issue 13: capacity aborts attributed with "the footprint in lines and the
