@@ -353,11 +353,24 @@ void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
   // between xbegin and xend).  `tx` is not modified after the setjmp; the
   // restart point is this file's own __builtin_setjmp (same compiler as the
   // __builtin_longjmp in jump()).
+  // Under the sanitizers sigsetjmp, as in hytm.h: they intercept its
+  // siglongjmp, not __builtin_longjmp.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+  constexpr bool gnu = false;
+#else
+  constexpr bool gnu = true;
+#endif
   hytm_tx* const tx =
       block_begin(name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                  reinterpret_cast<const void*>(&hytm_atomic_named), true);
-  if (needs_restart_point(tx) && __builtin_setjmp(reinterpret_cast<void**>(&tx->env)))
-    block_attempt(tx);  // back from a restart: the next attempt
+                  reinterpret_cast<const void*>(&hytm_atomic_named), gnu);
+  if (needs_restart_point(tx)) {
+    if constexpr (gnu) {
+      if (__builtin_setjmp(reinterpret_cast<void**>(&tx->env)))
+        block_attempt(tx);  // back from a restart: the next attempt
+    } else {
+      if (sigsetjmp(tx->env, 0)) block_attempt(tx);
+    }
+  }
   body(tx, arg);
   block_commit(tx);
 }

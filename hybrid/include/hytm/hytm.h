@@ -183,8 +183,10 @@ HYTM_C_API void hytm_block_commit(hytm_tx *tx);
  * its variables where a jump back finds them (so GCC's -Wclobbered has
  * nothing to warn about in the loop around a block).  Clang: sigsetjmp;
  * its __builtin_setjmp need not lay out the buffer the way the library's
- * GCC-built __builtin_longjmp reads it. */
-#if defined(__clang__)
+ * GCC-built __builtin_longjmp reads it.  Under ThreadSanitizer or
+ * AddressSanitizer also sigsetjmp: they intercept siglongjmp to unwind
+ * their own view of the stack, and know nothing of __builtin_longjmp. */
+#if defined(__clang__) || defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define HYTM_DETAIL_BEGIN_ hytm_block_begin
 #define HYTM_DETAIL_SETJMP_(tx) sigsetjmp(*hytm_detail_jmpbuf(tx), 0)
 #else
