@@ -256,11 +256,6 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   }
 }
 
-// As hytm_detail_needs_restart_point() (c_inline.h).
-bool needs_restart_point(const hytm_tx* tx) {
-  return (tx->head.mode & HYTM_DETAIL_OWNS_REGION) == 0 && !tx->nested;
-}
-
 [[gnu::always_inline]] inline void block_commit(hytm_tx* tx) {
   if (tx->nested) {
     tx->head.mode = HYTM_DETAIL_CALL;
@@ -350,20 +345,14 @@ void hytm_block_commit(hytm_tx* tx) { block_commit(tx); }
 
 void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
   // The block form, with the internal functions (no call through the PLT
-  // between xbegin and xend).  `tx` is not modified after the setjmp; the
-  // restart point is this file's own __builtin_setjmp (same compiler as the
-  // __builtin_longjmp in jump()).
-  // Under the sanitizers sigsetjmp, as in hytm.h: they intercept its
-  // siglongjmp, not __builtin_longjmp.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-  constexpr bool gnu = false;
-#else
-  constexpr bool gnu = true;
-#endif
+  // between xbegin and xend).  `tx` is not modified after the setjmp.  The
+  // restart point is this file's own, of the kind hytm.h would set in code
+  // built like this file (c_tx.h), so jump() reads what it wrote.
+  constexpr bool gnu = HYTM_DETAIL_GNU_RESTART;
   hytm_tx* const tx =
       block_begin(name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
                   reinterpret_cast<const void*>(&hytm_atomic_named), gnu);
-  if (needs_restart_point(tx)) {
+  if (hytm_detail_head_needs_restart_point(&tx->head)) {
     if constexpr (gnu) {
       if (__builtin_setjmp(reinterpret_cast<void**>(&tx->env)))
         block_attempt(tx);  // back from a restart: the next attempt

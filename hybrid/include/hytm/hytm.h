@@ -178,20 +178,13 @@ HYTM_C_API void hytm_block_commit(hytm_tx *tx);
 
 #if HYTM_C_INLINE_TIER
 #include "hytm/detail/c_inline.h"
-/* The restart point.  GCC: __builtin_setjmp, three words saved instead of
- * sigsetjmp's register file and pointer mangling, and the function keeps
- * its variables where a jump back finds them (so GCC's -Wclobbered has
- * nothing to warn about in the loop around a block).  Clang: sigsetjmp;
- * its __builtin_setjmp need not lay out the buffer the way the library's
- * GCC-built __builtin_longjmp reads it.  Under ThreadSanitizer or
- * AddressSanitizer also sigsetjmp: they intercept siglongjmp to unwind
- * their own view of the stack, and know nothing of __builtin_longjmp. */
-#if defined(__clang__) || defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define HYTM_DETAIL_BEGIN_ hytm_block_begin
-#define HYTM_DETAIL_SETJMP_(tx) sigsetjmp(*hytm_detail_jmpbuf(tx), 0)
-#else
+/* The restart point: HYTM_DETAIL_GNU_RESTART (hytm/detail/c_tx.h) says which. */
+#if HYTM_DETAIL_GNU_RESTART
 #define HYTM_DETAIL_BEGIN_ hytm_block_begin_gnu
 #define HYTM_DETAIL_SETJMP_(tx) __builtin_setjmp((void **)hytm_detail_jmpbuf(tx))
+#else
+#define HYTM_DETAIL_BEGIN_ hytm_block_begin
+#define HYTM_DETAIL_SETJMP_(tx) sigsetjmp(*hytm_detail_jmpbuf(tx), 0)
 #endif
 #define HYTM_BEGIN_NAMED(tx, name)                                   \
     do {                                                             \

@@ -68,30 +68,14 @@ HYTM_DETAIL_ACCESS_(uint8_t, u8)
 HYTM_DETAIL_ACCESS_(uint16_t, u16)
 HYTM_DETAIL_ACCESS_(uint32_t, u32)
 HYTM_DETAIL_ACCESS_(uint64_t, u64)
+/* A name for void *, so that `const T *` reads void *const *. */
+typedef void *hytm_detail_ptr_;
+HYTM_DETAIL_ACCESS_(hytm_detail_ptr_, ptr)
 #undef HYTM_DETAIL_ACCESS_
 
-HYTM_DETAIL_INLINE_ void *hytm_load_ptr(hytm_tx *tx, void *const *addr) {
-    if (HYTM_DETAIL_LOAD_OK_(tx, addr))
-        return __atomic_load_n(addr, __ATOMIC_RELAXED);
-    return hytm_detail_load_ptr_(tx, addr);
-}
-
-HYTM_DETAIL_INLINE_ void hytm_store_ptr(hytm_tx *tx, void **addr, void *value) {
-    if (HYTM_DETAIL_STORE_OK_(tx, addr)) {
-        *HYTM_DETAIL_TX_(tx)->wrote = 1;
-        __atomic_store_n(addr, value, __ATOMIC_RELAXED);
-        return;
-    }
-    hytm_detail_store_ptr_(tx, addr, value);
-}
-
-/* HYTM_BEGIN: the attempt that began can be restarted only from a restart
- * point in the caller's frame (it is not a hardware region, whose aborts
- * resume in the library, nor a nested block, which restarts with its outer
- * transaction). */
+/* HYTM_BEGIN: does the attempt that began need a restart point (c_tx.h)? */
 static __inline__ __attribute__((__always_inline__)) int hytm_detail_needs_restart_point(hytm_tx *tx) {
-    const struct hytm_detail_tx *h = HYTM_DETAIL_TX_(tx);
-    return (h->mode & HYTM_DETAIL_OWNS_REGION) == 0 && !h->nested;
+    return hytm_detail_head_needs_restart_point(HYTM_DETAIL_TX_(tx));
 }
 
 static __inline__ __attribute__((__always_inline__)) sigjmp_buf *hytm_detail_jmpbuf(hytm_tx *tx) {

@@ -75,6 +75,32 @@ struct hytm_detail_tx {
     sigjmp_buf *env;
 };
 
+/* The attempt that began can be restarted only from a restart point in the
+ * caller's frame: it is not a hardware region (whose aborts resume in the
+ * library) nor a nested block (which restarts with its outer transaction).
+ * Asked by HYTM_BEGIN and by the library's own hytm_atomic_named. */
+static __inline__ __attribute__((__always_inline__)) int hytm_detail_head_needs_restart_point(
+    const struct hytm_detail_tx *h) {
+    return (h->mode & HYTM_DETAIL_OWNS_REGION) == 0 && !h->nested;
+}
+
+/* Which restart point a caller built by this compiler sets: 1, GCC's
+ * __builtin_setjmp (three words instead of sigsetjmp's register file and
+ * pointer mangling; the function keeps its variables where a jump back
+ * finds them, so -Wclobbered has nothing to warn about in the loop around a
+ * block); 0, sigsetjmp.  Clang: 0, its __builtin_setjmp need not lay out the
+ * buffer the way the library's GCC-built __builtin_longjmp reads it.  Under
+ * ThreadSanitizer or AddressSanitizer: 0, they intercept siglongjmp to
+ * unwind their own view of the stack and know nothing of __builtin_longjmp.
+ * The library learns the choice from the entry the caller uses
+ * (hytm_block_begin_gnu or hytm_block_begin). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define HYTM_DETAIL_GNU_RESTART 1
+#else
+#define HYTM_DETAIL_GNU_RESTART 0
+#endif
+
 #ifdef __cplusplus
 }
 #endif
