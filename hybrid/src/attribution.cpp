@@ -8,33 +8,7 @@
 
 namespace hytm::detail {
 
-void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
-                     std::uint64_t spent) noexcept;
-
 namespace {
-
-// Space-saving top-k as record_conflict() (epilogue.cpp), keyed by the pair:
-// the same variable falsely shared with two others is two findings.
-void record_false_sharing(thread_ctx& ctx, std::uintptr_t addr, std::uintptr_t other,
-                          std::uint64_t spent) noexcept {
-  site_local& site = *ctx.site;
-  std::lock_guard g(ctx.sites_mutex);
-  conflict_entry* victim = &site.conflicts[0];
-  conflict_entry* hit = nullptr;
-  for (auto& e : site.conflicts) {
-    if (e.addr == addr && e.other == other) {
-      hit = &e;
-      break;
-    }
-    if (e.aborts < victim->aborts) victim = &e;
-  }
-  if (!hit) {
-    *victim = {addr, ~0u, victim->aborts, victim->ticks, other};
-    hit = victim;
-  }
-  ++hit->aborts;
-  hit->ticks += spent;
-}
 
 void record_capacity(thread_ctx& ctx, const htm::capacity_detail& d, std::uint64_t spent) noexcept {
   capacity_entry& c = ctx.site->capacity;
@@ -75,8 +49,8 @@ void record_model_abort(thread_ctx& ctx, std::uint64_t spent) noexcept {
     record_conflict(ctx, base + static_cast<unsigned>(__builtin_ctzll(both)), ~0u, spent);
     return;
   }
-  record_false_sharing(ctx, base + static_cast<unsigned>(__builtin_ctzll(d.mine)),
-                       base + static_cast<unsigned>(__builtin_ctzll(d.theirs)), spent);
+  record_conflict(ctx, base + static_cast<unsigned>(__builtin_ctzll(d.mine)), ~0u, spent,
+                  base + static_cast<unsigned>(__builtin_ctzll(d.theirs)));
 }
 
 }  // namespace hytm::detail

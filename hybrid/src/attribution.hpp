@@ -14,4 +14,10 @@ namespace hytm::detail {
 // of the line.  `spent`: the attempt's ticks (0 if it was not timed).
 void record_model_abort(thread_ctx& ctx, std::uint64_t spent) noexcept;
 
+// Counts an abort of ctx's site against `addr` in its top-k conflict table
+// (epilogue.cpp), with the writer site if known (else ~0u).  `other` != 0:
+// false sharing with the variable at `other`, an entry of its own per pair.
+void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
+                     std::uint64_t spent, std::uintptr_t other = 0) noexcept;
+
 }  // namespace hytm::detail

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "hytm/elide.hpp"
+#include "attribution.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 
@@ -251,23 +252,23 @@ void sample_footprint(thread_ctx& ctx, path_kind p) {
   record_footprint(ctx, footprint::stm_writes, [&](auto& v) { ctx.stm.writes().lines(v); });
 }
 
-// Space-saving top-k: the address takes its own entry, or evicts the entry
-// with the fewest aborts.
+// Space-saving top-k: the (address, other) pair takes its own entry, or
+// evicts the entry with the fewest aborts (attribution.hpp).
 void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
-                     std::uint64_t spent) noexcept {
+                     std::uint64_t spent, std::uintptr_t other) noexcept {
   site_local& site = *ctx.site;
   std::lock_guard g(ctx.sites_mutex);
   conflict_entry* victim = &site.conflicts[0];
   conflict_entry* hit = nullptr;
   for (auto& e : site.conflicts) {
-    if (e.addr == addr && e.other == 0) {
+    if (e.addr == addr && e.other == other) {
       hit = &e;
       break;
     }
     if (e.aborts < victim->aborts) victim = &e;
   }
   if (!hit) {
-    *victim = {addr, writer, victim->aborts, victim->ticks};
+    *victim = {addr, writer, victim->aborts, victim->ticks, other};
     hit = victim;
   }
   ++hit->aborts;
