@@ -45,6 +45,7 @@
 #include <new>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
@@ -63,7 +64,7 @@ struct hytm_tx {
   bool gnu_jmp = false;
   hytm_tx* outer = nullptr;  // nested: the top-level C transaction, or null under C++
   hytm::path_kind next = hytm::path_kind::serial;
-  std::optional<hytm::attempt_policy> policy;
+  std::optional<hytm::attempt_policy> policy;  // engaged from the first entry on
   std::uint64_t t0 = 0;
   // Where the top-level transaction was entered (misuse detection).
   std::uintptr_t frame = 0;
@@ -75,6 +76,14 @@ struct hytm_tx {
 };
 
 static_assert(sizeof(bool) == 1, "hytm_detail_tx::wrote points at a bool");
+static_assert(std::is_trivially_destructible_v<hytm::attempt_policy>,
+              "hytm_block_commit leaves the policy engaged for the next emplace()");
+// hytm_detail_undo is the first two words of undo_log (its ABI note):
+// standard layout puts end_ and limit_, declared first, at offsets 0 and 8.
+static_assert(std::is_standard_layout_v<hytm::undo_log> &&
+                  sizeof(hytm::undo_log::entry) == sizeof(hytm_detail_undo_entry) &&
+                  hytm::undo_log::size_shift == HYTM_DETAIL_UNDO_SIZE_SHIFT,
+              "hytm_detail_undo mirrors undo_log");
 static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t) &&
                   std::atomic<std::uint64_t>::is_always_lock_free,
               "hytm_detail_tx points at the protocol's atomic words as plain uint64_t");
@@ -91,6 +100,7 @@ hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
   head.software = reinterpret_cast<const std::uint64_t*>(&hytm::g_hybrid.software);
   head.external = reinterpret_cast<std::uint64_t*>(&hytm::stm::g_norec.external);
   head.env = &env;
+  head.undo = reinterpret_cast<hytm_detail_undo*>(&c.undo);
 }
 
 namespace {
@@ -256,44 +266,57 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   }
 }
 
+// The commit, one function per path.  Not inlined into hytm_block_commit:
+// that entry is then a test and a tail jump, with no frame of its own, and
+// each path saves only the registers it needs (the serial path's commit is
+// a few stores; the software path's calls NOrec and the epilogues).
+HYTM_NOINLINE void commit_htm(hytm_tx* tx) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  if (tx->head.mode == HYTM_DETAIL_ENDED) {
+    // HYTM_END committed the region inline (c_inline.h): take over what
+    // htm_commit() would have left in ctx.
+    ctx.depth = 0;
+    if (tx->head.announced) {
+      ctx.commit_stamp = tx->head.stamp;
+      ctx.saw_software = true;
+    }
+  } else {
+    d::htm_commit(ctx);  // (H3), xend: hytm_atomic, or a program built without the inline tier
+  }
+  tx->head.mode = HYTM_DETAIL_CALL;
+  tx->in_attempt = false;
+  ctx.c_active = false;
+  d::htm_attempt_committed(ctx, *tx->policy, tx->t0);
+}
+
+HYTM_NOINLINE void commit_stm(hytm_tx* tx) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  if (!ctx.stm.commit()) c_abort(tx);
+  tx->in_attempt = false;
+  ctx.c_active = false;
+  d::stm_committed(ctx, tx->t0);
+}
+
+HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  tx->head.mode = HYTM_DETAIL_CALL;
+  tx->in_attempt = false;
+  ctx.c_active = false;
+  d::serial_committed(ctx, tx->t0);
+}
+
+// The policy object is not reset here: the next entry's emplace() replaces
+// it (attempt_policy is trivially destructible).
 [[gnu::always_inline]] inline void block_commit(hytm_tx* tx) {
   if (tx->nested) {
     tx->head.mode = HYTM_DETAIL_CALL;
     return;
   }
-  hytm::thread_ctx& ctx = *tx->ctx;
-  switch (ctx.path) {
-    case path_kind::htm:
-      if (tx->head.mode == HYTM_DETAIL_ENDED) {
-        // HYTM_END committed the region inline (c_inline.h): take over what
-        // htm_commit() would have left in ctx.
-        ctx.depth = 0;
-        if (tx->head.announced) {
-          ctx.commit_stamp = tx->head.stamp;
-          ctx.saw_software = true;
-        }
-      } else {
-        d::htm_commit(ctx);  // (H3), xend: hytm_atomic, or a program built without the inline tier
-      }
-      tx->head.mode = HYTM_DETAIL_CALL;
-      tx->in_attempt = false;
-      ctx.c_active = false;
-      d::htm_attempt_committed(ctx, *tx->policy, tx->t0);
-      break;
-    case path_kind::stm:
-      if (!ctx.stm.commit()) c_abort(tx);
-      tx->in_attempt = false;
-      ctx.c_active = false;
-      d::stm_committed(ctx, tx->t0);
-      break;
-    case path_kind::serial:
-      tx->head.mode = HYTM_DETAIL_CALL;
-      tx->in_attempt = false;
-      ctx.c_active = false;
-      d::serial_committed(ctx, tx->t0);
-      break;
+  switch (tx->ctx->path) {
+    case path_kind::htm: return commit_htm(tx);
+    case path_kind::stm: return commit_stm(tx);
+    case path_kind::serial: return commit_serial(tx);
   }
-  tx->policy.reset();
 }
 
 }  // namespace

@@ -105,3 +105,37 @@ uint64_t c_nested(uint64_t *x) {
   HYTM_END(outer);
   return *x;
 }
+
+/* Every store of the first run is undone by its restart: hundreds of words
+ * (on the serial path the inline tier appends to the undo log until it is
+ * full, then the library grows it) and every integer size and a pointer.
+ * Returns how many values the second run found changed (0 expected). */
+int c_restart_undoes_every_store(void) {
+    static uint64_t words[300];
+    static struct { uint8_t b; uint16_t h; uint32_t w; void *p; } small;
+    for (int i = 0; i < 300; ++i) words[i] = (uint64_t)i * 3;
+    small.b = 7;
+    small.h = 700;
+    small.w = 70000;
+    small.p = &small;
+    volatile int runs = 0;
+    volatile int changed = 0;
+    HYTM_BEGIN(tx) {
+        runs = runs + 1;
+        int bad = 0;
+        for (int i = 0; i < 300; ++i) bad += hytm_load_u64(tx, &words[i]) != (uint64_t)i * 3;
+        bad += hytm_load_u8(tx, &small.b) != 7;
+        bad += hytm_load_u16(tx, &small.h) != 700;
+        bad += hytm_load_u32(tx, &small.w) != 70000;
+        bad += hytm_load_ptr(tx, &small.p) != (void *)&small;
+        changed = bad;
+        for (int i = 0; i < 300; ++i) hytm_store_u64(tx, &words[i], 0);
+        hytm_store_u8(tx, &small.b, 0);
+        hytm_store_u16(tx, &small.h, 0);
+        hytm_store_u32(tx, &small.w, 0);
+        hytm_store_ptr(tx, &small.p, 0);
+        if (runs == 1) hytm_restart(tx);
+    }
+    HYTM_END(tx);
+    return changed + (words[299] != 0) + (small.p != 0);
+}

@@ -21,6 +21,7 @@ uint64_t c_block_audit(bank* b);
 void c_block_increment(uint64_t* counter);
 int c_restart_twice(uint64_t* x, int* aborts);
 int c_mixed(void);
+int c_restart_undoes_every_store(void);
 const char* c_irrevocable_path(void);
 uint64_t c_nested(uint64_t* x);
 }
@@ -73,6 +74,8 @@ TEST_P(CApi, RestartRunsAbortHandlers) {
 }
 
 TEST_P(CApi, MixedSizesBytesAndMemory) { EXPECT_TRUE(c_mixed()); }
+
+TEST_P(CApi, RestartUndoesEveryStore) { EXPECT_EQ(c_restart_undoes_every_store(), 0); }
 
 TEST_P(CApi, IrrevocableIsSerial) { EXPECT_STREQ(c_irrevocable_path(), "serial"); }
 

@@ -10,8 +10,8 @@
  *
  * The fast paths (c_tx.h, the mode bits): on the hardware path the CPU
  * tracks the accesses, so a naturally aligned load or store is a plain one;
- * on the serial path the transaction runs alone, so a load is (its stores
- * are undo-logged by the library).  Relaxed atomics, as in the C++
+ * on the serial path the transaction runs alone, so a load is, and a store
+ * only appends the old value to the thread's undo log first.  Relaxed atomics, as in the C++
  * interface's hardware path: the
  * same location may be written by a software transaction's write-back
  * concurrently, and the region's atomicity gives the order.  Anything else
@@ -49,6 +49,11 @@ HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *)
     __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_LOADS_PLAIN) && HYTM_DETAIL_ALIGNED_(addr), 1)
 #define HYTM_DETAIL_STORE_OK_(tx, addr) \
     __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_STORES_PLAIN) && HYTM_DETAIL_ALIGNED_(addr), 1)
+/* A serial store: the old value goes to the undo log when it has room (an
+ * entry's shape: c_tx.h), then the store.  A full log calls the library,
+ * which grows it. */
+#define HYTM_DETAIL_UNDO_OK_(tx, addr) \
+    __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_STORES_UNDO) && HYTM_DETAIL_ALIGNED_(addr), 1)
 
 #define HYTM_DETAIL_ACCESS_(T, sfx)                                                   \
     HYTM_DETAIL_INLINE_ T hytm_load_##sfx(hytm_tx *tx, const T *addr) {               \
@@ -61,6 +66,20 @@ HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *)
             *HYTM_DETAIL_TX_(tx)->wrote = 1; /* (H3): a writer announces its commit */ \
             __atomic_store_n(addr, value, __ATOMIC_RELAXED);                          \
             return;                                                                   \
+        }                                                                             \
+        if (HYTM_DETAIL_UNDO_OK_(tx, addr)) {                                         \
+            struct hytm_detail_undo *u = HYTM_DETAIL_TX_(tx)->undo;                   \
+            struct hytm_detail_undo_entry *e = u->end;                                \
+            if (__builtin_expect(e != u->limit, 1)) {                                 \
+                uint64_t old = 0;                                                     \
+                __builtin_memcpy(&old, addr, sizeof(T));                              \
+                e->tagged = (uintptr_t)addr |                                         \
+                            ((uintptr_t)(8 - sizeof(T)) << HYTM_DETAIL_UNDO_SIZE_SHIFT); \
+                e->old = old;                                                         \
+                u->end = e + 1;                                                       \
+                __atomic_store_n(addr, value, __ATOMIC_RELAXED);                      \
+                return;                                                               \
+            }                                                                         \
         }                                                                             \
         hytm_detail_store_##sfx##_(tx, addr, value);                                  \
     }

@@ -28,7 +28,7 @@
 extern "C" {
 #endif
 
-#define HYTM_DETAIL_TX_LAYOUT 1
+#define HYTM_DETAIL_TX_LAYOUT 2
 
 /* What the inline functions may do with the transaction now: bits, so that
  * each test is one AND.  Written only by the library, by the thread that owns
@@ -40,9 +40,11 @@ enum hytm_detail_mode {
     HYTM_DETAIL_LOADS_PLAIN = 1,  /* an aligned load is a plain load */
     HYTM_DETAIL_STORES_PLAIN = 2, /* an aligned store is a plain store, and sets *wrote */
     HYTM_DETAIL_OWNS_REGION = 4,  /* HYTM_END commits the region inline */
-    /* The serial path: the transaction runs alone, so loads are plain;
-     * stores are undo-logged by the library. */
-    HYTM_DETAIL_SERIAL = HYTM_DETAIL_LOADS_PLAIN,
+    /* An aligned store appends the old value to *undo, then stores. */
+    HYTM_DETAIL_STORES_UNDO = 16,
+    /* The serial path: the transaction runs alone, so loads are plain, and
+     * a store only has to keep the old value for a restart. */
+    HYTM_DETAIL_SERIAL = HYTM_DETAIL_LOADS_PLAIN | HYTM_DETAIL_STORES_UNDO,
     /* A hardware attempt: the CPU tracks the accesses.  A C block nested in
      * one (it commits when the outer transaction does). */
     HYTM_DETAIL_PLAIN = HYTM_DETAIL_LOADS_PLAIN | HYTM_DETAIL_STORES_PLAIN,
@@ -52,6 +54,21 @@ enum hytm_detail_mode {
     /* The region committed; hytm_block_commit() does the bookkeeping. */
     HYTM_DETAIL_ENDED = 8
 };
+
+/* The serial path's undo log (fallback/undo_log.hpp, class undo_log): its
+ * first two words, and the shape of an entry.  An entry is a piece of at most
+ * 8 bytes: its address with 8 - size in bits 58 and up, and its old bytes,
+ * first in `old` (an integer's value, zero-extended: x86 is little-endian).
+ * end == limit: full (or not yet allocated): the library appends. */
+struct hytm_detail_undo_entry {
+    uintptr_t tagged;
+    uint64_t old;
+};
+struct hytm_detail_undo {
+    struct hytm_detail_undo_entry *end;
+    struct hytm_detail_undo_entry *limit;
+};
+#define HYTM_DETAIL_UNDO_SIZE_SHIFT 58
 
 struct hytm_detail_tx {
     uint8_t mode;      /* enum hytm_detail_mode */
@@ -73,6 +90,8 @@ struct hytm_detail_tx {
     /* The restart point of a software or serial attempt (HYTM_BEGIN's
      * sigsetjmp). */
     sigjmp_buf *env;
+    /* The thread's undo log, for the serial path's stores (layout 2 on). */
+    struct hytm_detail_undo *undo;
 };
 
 /* The attempt that began can be restarted only from a restart point in the
