@@ -45,7 +45,7 @@ class undo_log {
   undo_log& operator=(const undo_log&) = delete;
 
   // Saves the n bytes at p before they are overwritten.
-  [[gnu::always_inline]] void save(void* p, std::size_t n) {
+  void save(void* p, std::size_t n) {
     if (HYTM_LIKELY(n <= 8)) {
       piece(p, n);
       return;
@@ -73,7 +73,7 @@ class undo_log {
   }
 
  private:
-  [[gnu::always_inline]] void piece(void* p, std::size_t n) {
+  void piece(void* p, std::size_t n) {
     if (HYTM_UNLIKELY(end_ == limit_)) grow();
     end_->tagged = reinterpret_cast<std::uintptr_t>(p) | (std::uintptr_t{8 - n} << size_shift);
     end_->old = 0;
