@@ -466,12 +466,14 @@ std::string stats_text() {
   o += line;
   std::snprintf(line, sizeof line,
                 "  fallbacks: capacity %llu, budget %llu, no_rtm %llu, site_disabled %llu, "
-                "first_touch %llu, irrevocable %llu, exception %llu, starvation %llu, solo %llu\n",
+                "first_touch %llu, irrevocable %llu, exception %llu, starvation %llu, solo %llu, "
+                "cost %llu\n",
                 (unsigned long long)t[ctr::fb_capacity], (unsigned long long)t[ctr::fb_budget],
                 (unsigned long long)t[ctr::fb_no_rtm], (unsigned long long)t[ctr::fb_site_disabled],
                 (unsigned long long)t[ctr::fb_first_touch],
                 (unsigned long long)t[ctr::fb_irrevocable], (unsigned long long)t[ctr::fb_exception],
-                (unsigned long long)t[ctr::fb_starvation], (unsigned long long)t[ctr::fb_solo]);
+                (unsigned long long)t[ctr::fb_starvation], (unsigned long long)t[ctr::fb_solo],
+                (unsigned long long)t[ctr::fb_cost]);
   o += line;
   if (const std::string d = detail::hardware_diagnosis(t, s.machine.htm); !d.empty())
     o += "  diagnosis: " + d + "\n";
