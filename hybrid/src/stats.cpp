@@ -350,6 +350,8 @@ std::string stats_json() {
   o += ",\"rtm_always_abort\":" + std::string(s.machine.rtm_always_abort ? "true" : "false");
   o += ",\"rtm_compiled_in\":" + std::string(s.machine.rtm_compiled_in ? "true" : "false");
   o += ",\"htm\":" + quote(s.machine.htm) + ",\"stm\":" + quote(s.machine.stm);
+  // Whether the cost rule chose first paths (fallbacks.cost; docs/policy.md).
+  o += std::string(",\"policy\":") + (g_config.cost ? "\"cost\"" : "\"rules\"");
   o += ",\"cpus\":" + std::to_string(s.machine.cpus);
   if (std::string(s.machine.htm) == "emulated") {
     const auto& e = htm::emulator_settings();
@@ -437,9 +439,9 @@ std::string stats_text() {
   std::string o;
   char line[512];
   std::snprintf(line, sizeof line,
-                "hytm statistics  (machine: rtm=%s%s, htm=%s, stm=%s, cpus=%u)\n",
+                "hytm statistics  (machine: rtm=%s%s, htm=%s, stm=%s, cpus=%u; policy=%s)\n",
                 s.machine.rtm ? "yes" : "no", s.machine.rtm_always_abort ? " (always aborts)" : "",
-                s.machine.htm, s.machine.stm, s.machine.cpus);
+                s.machine.htm, s.machine.stm, s.machine.cpus, g_config.cost ? "cost" : "rules");
   o += line;
   std::snprintf(line, sizeof line, "  %-8s %14s %14s %14s\n", "path", "starts", "commits", "aborts");
   o += line;
