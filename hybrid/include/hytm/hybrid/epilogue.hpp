@@ -83,7 +83,7 @@ inline void commit_done(thread_ctx& ctx, quiesce_after q) {
 
 // The cost rule's sample (cost.cpp; g_config.cost only): a timed
 // transaction committed on path p after `ticks` in its last attempt.  Inline
-// for the common case, a commit at the first attempt (about 15 instructions,
+// for the common case, a commit at the first attempt (about 20 instructions,
 // one transaction in time_sample); out of line otherwise, and for the
 // decision every few samples.
 HYTM_API void cost_commit_slow(thread_ctx& ctx, path_kind p, std::uint64_t ticks) noexcept;
