@@ -58,6 +58,8 @@ _infra_env_test(reject.stm.tl2 reject -DVAR=HYTM_STM -DVALUE=tl2 "-DALLOWED=nore
 _infra_env_test(reject.stm_retries.word reject -DVAR=HYTM_STM_RETRIES -DVALUE=x "-DALLOWED=0 to 1000000")
 _infra_env_test(reject.stm_retries.too_big reject -DVAR=HYTM_STM_RETRIES -DVALUE=1000001 "-DALLOWED=0 to 1000000")
 _infra_env_test(reject.solo.on reject -DVAR=HYTM_SOLO -DVALUE=on "-DALLOWED=auto|off")
+_infra_env_test(reject.policy.fast reject -DVAR=HYTM_POLICY -DVALUE=fast "-DALLOWED=cost|rules")
+_infra_env_test(reject.policy.uppercase reject -DVAR=HYTM_POLICY -DVALUE=COST "-DALLOWED=cost|rules")
 _infra_env_test(reject.stats.xml reject -DVAR=HYTM_STATS -DVALUE=xml "-DALLOWED=off|text|json|json:PATH")
 _infra_env_test(reject.stats.no_path reject -DVAR=HYTM_STATS -DVALUE=json: "-DALLOWED=off|text|json|json:PATH")
 # The RTM model's settings, read when HYTM_HTM=emulate.
@@ -93,6 +95,10 @@ _infra_env_test(accept.stm_retries.1000000 accept -DVAR=HYTM_STM_RETRIES -DVALUE
 _infra_env_test(accept.stats.off accept -DVAR=HYTM_STATS -DVALUE=off)
 _infra_env_test(accept.solo.auto accept -DVAR=HYTM_SOLO -DVALUE=auto)
 _infra_env_test(accept.solo.off accept -DVAR=HYTM_SOLO -DVALUE=off)
+_infra_env_test(accept.policy.cost accept -DVAR=HYTM_POLICY -DVALUE=cost -DEXPECT_OUT=policy=cost)
+_infra_env_test(accept.policy.rules accept -DVAR=HYTM_POLICY -DVALUE=rules -DEXPECT_OUT=policy=rules)
+# The cost rule, like solo mode, only where the engine picks the paths (HYTM_HTM=auto).
+_infra_env_test(accept.policy.cost.htm_off accept -DVAR=HYTM_POLICY -DVALUE=cost -DEXTRA=HYTM_HTM=off -DEXPECT_OUT=policy=rules)
 # HYTM_HTM=force natively: accepted with RTM, refused with exit 2 (never SIGILL) without.
 _infra_env_test(force_native force)
 # Statistics at exit.

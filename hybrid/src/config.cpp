@@ -46,7 +46,7 @@ namespace {
 constexpr std::string_view known_variables[] = {
     "HYTM_HTM",    "HYTM_HTM_RETRIES",    "HYTM_STM",           "HYTM_STM_RETRIES",
     "HYTM_STATS",  "HYTM_EMU_L1",         "HYTM_EMU_READ_LINES", "HYTM_EMU_INTERRUPT",
-    "HYTM_EMU_SEED", "HYTM_STM_READ_ONLY", "HYTM_SOLO"};
+    "HYTM_EMU_SEED", "HYTM_STM_READ_ONLY", "HYTM_SOLO", "HYTM_POLICY"};
 
 enum class stats_output { off, text, json, json_file };
 stats_output g_stats_output = stats_output::off;  // constant-initialized
@@ -197,6 +197,8 @@ void configure_from_environment() {
   // Only where the engine chooses the paths: force and emulate exist to
   // exercise the hardware path, off to run without it.
   c.solo = env::choice("HYTM_SOLO", {"auto", "off"}, 0) == 0 && htm == 0;
+  c.cost = env::choice("HYTM_POLICY", {"cost", "rules"}, 0) == 0 && htm == 0;
+  c.adaptive = c.solo || c.cost;
 
   const std::string s = env::raw("HYTM_STATS");
   if (s.empty() || s == "off") {

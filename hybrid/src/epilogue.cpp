@@ -280,6 +280,7 @@ void stm_aborted(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
   const std::uint64_t spent = aborted_time(t0);
   site.counters[ctr::ns_aborted].add(spent);
+  if (ctx.timed) cost_spent(ctx, path_kind::stm, spent, true);
   if (const void* a = ctx.stm.conflict_address())
     record_conflict(ctx, reinterpret_cast<std::uintptr_t>(a),
                     stm::g_norec.last_writer.load(std::memory_order_relaxed), spent);
@@ -312,7 +313,9 @@ path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t
   // The region's writes to ctx are gone; what was written before xbegin
   // (htm_start) is reset here.
   ctx.depth = 0;
-  ctx.site->counters[ctr::ns_aborted].add(aborted_time(t0));
+  const std::uint64_t spent = aborted_time(t0);
+  ctx.site->counters[ctr::ns_aborted].add(spent);
+  if (ctx.timed) cost_spent(ctx, path_kind::htm, spent, true);
   return pol.after_htm_abort(htm::abort_status{status});
 }
 
@@ -329,7 +332,9 @@ void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0) {
   ctx.depth = 0;
   g_serial_lock.unlock();
   ctx.site->counters[ctr::serial_rollbacks].add();
-  ctx.site->counters[ctr::ns_aborted].add(aborted_time(t0));
+  const std::uint64_t spent = aborted_time(t0);
+  ctx.site->counters[ctr::ns_aborted].add(spent);
+  if (ctx.timed) cost_spent(ctx, path_kind::serial, spent, true);
   // The handlers run after the unlock: they may throw (R5) or run
   // transactions of their own.
   abort_epilogue(ctx);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "hytm/fallback/serial_lock.hpp"
+#include "hytm/hybrid/epilogue.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/solo.hpp"
 #include "hytm/testing.hpp"
@@ -19,31 +20,45 @@ namespace {
 std::uint32_t g_software_share = 0;  // tests only (testing.hpp)
 }  // namespace
 
-// One-thread mode (solo.hpp): only where the engine picks the paths itself
-// (HYTM_HTM=auto gives off or rtm; force, emulate and scripted tests exist
-// to exercise the hardware path) and a software path exists to be cheaper
-// than.  first() is asked only at the start of a top-level transaction.
+// Where the engine picks the paths itself (HYTM_HTM=auto gives off or rtm;
+// force, emulate and scripted tests exist to exercise the hardware path,
+// unless a test mode asks) and a software path exists to be cheaper than:
+// one-thread mode (solo.hpp), and the cost rule's serial choice without
+// hardware (cost.cpp; with hardware, its skips are read below like
+// site_disabled's).  first() is asked only at the start of a top-level
+// transaction.
 namespace {
-bool solo_possible() noexcept {
-  return g_config.solo && g_config.stm != stm_algorithm::off &&
+bool engine_chooses() noexcept {
+  return g_config.adaptive && g_config.stm != stm_algorithm::off &&
          (g_config.htm == htm_mode::off || g_config.htm == htm_mode::rtm);
 }
 }  // namespace
 
 path_kind attempt_policy::first() noexcept {
-  if (solo_possible() && detail::solo_claim(ctx_.solo, &ctx_)) return to_serial(ctr::fb_solo);
+  if (engine_chooses()) {
+    if (g_config.solo && detail::solo_claim(ctx_.solo, &ctx_)) return to_serial(ctr::fb_solo);
+    if (g_config.htm == htm_mode::off && site_.htm_skip > 0) return skipped();
+  }
   if (g_config.htm == htm_mode::off) return software(ctr::fb_no_rtm);
   if (HYTM_UNLIKELY(g_software_share != 0) && ctx_.rng.next() % g_software_share == 0)
     return g_config.stm == stm_algorithm::off ? path_kind::serial : path_kind::stm;
+  if (site_.htm_skip > 0) return skipped();
   if (g_config.htm_retries == 0) return software(ctr::fb_budget);
-  if (site_.htm_skip > 0) {
-    --site_.htm_skip;
-    return software(ctr::fb_site_disabled);
-  }
   return path_kind::htm;
 }
 
+// A start while the site skips hardware: where, and why, the rule that set
+// the skip said (site_disabled: software; cost: software or serial).
+path_kind attempt_policy::skipped() noexcept {
+  --site_.htm_skip;
+  const ctr why = site_.cost.skip_why;
+  if (site_.cost.skip_path == static_cast<std::uint8_t>(path_kind::serial)) return to_serial(why);
+  return software(why);
+}
+
 void attempt_policy::disable_hardware_for_a_while() noexcept {
+  site_.cost.skip_path = static_cast<std::uint8_t>(path_kind::stm);
+  site_.cost.skip_why = ctr::fb_site_disabled;
   site_.htm_skip = site_.probe_interval;
   if (site_.probe_interval < max_probe_interval) site_.probe_interval *= 2;
   site_.capacity_streak = 0;
@@ -52,10 +67,15 @@ void attempt_policy::disable_hardware_for_a_while() noexcept {
 
 // Randomized exponential backoff: two transactions that conflicted and wait
 // equally long collide again.
-void attempt_policy::pause_after_conflict(std::uint32_t attempt) noexcept {
+// The pause is part of what the path costs (cost.cpp), timed like the
+// attempts around it.
+void attempt_policy::pause_after_conflict(path_kind p, std::uint32_t attempt) noexcept {
   const std::uint32_t shift = attempt < 10 ? attempt : 10;
   const std::uint64_t spins = ctx_.rng.next() & ((std::uint64_t{1} << shift) - 1);
+  const bool timed = ctx_.timed && g_config.cost;
+  const std::uint64_t t0 = timed ? detail::ticks() : 0;
   for (std::uint64_t i = 0; i < spins; ++i) cpu_relax();
+  if (timed) detail::cost_spent(ctx_, p, detail::ticks() - t0, false);
 }
 
 namespace detail {
@@ -139,7 +159,7 @@ path_kind attempt_policy::after_htm_abort(htm::abort_status st) noexcept {
     return path_kind::htm;
   }
   if (++htm_attempts_ >= g_config.htm_retries) return software(ctr::fb_budget);
-  pause_after_conflict(htm_attempts_);
+  pause_after_conflict(path_kind::htm, htm_attempts_);
   return path_kind::htm;
 }
 
@@ -151,7 +171,7 @@ path_kind attempt_policy::after_stm_abort(stm::abort_reason why) noexcept {
     case stm::abort_reason::explicit_restart: count(ctr::stm_abort_explicit); break;
   }
   if (++stm_aborts_ > g_config.stm_retries) return to_serial(ctr::fb_starvation);
-  pause_after_conflict(stm_aborts_);
+  pause_after_conflict(path_kind::stm, stm_aborts_);
   return path_kind::stm;
 }
 

@@ -350,6 +350,8 @@ std::string stats_json() {
   o += ",\"rtm_always_abort\":" + std::string(s.machine.rtm_always_abort ? "true" : "false");
   o += ",\"rtm_compiled_in\":" + std::string(s.machine.rtm_compiled_in ? "true" : "false");
   o += ",\"htm\":" + quote(s.machine.htm) + ",\"stm\":" + quote(s.machine.stm);
+  // Whether the cost rule chose first paths (fallbacks.cost; docs/policy.md).
+  o += std::string(",\"policy\":") + (g_config.cost ? "\"cost\"" : "\"rules\"");
   o += ",\"cpus\":" + std::to_string(s.machine.cpus);
   if (std::string(s.machine.htm) == "emulated") {
     const auto& e = htm::emulator_settings();
@@ -437,9 +439,9 @@ std::string stats_text() {
   std::string o;
   char line[512];
   std::snprintf(line, sizeof line,
-                "hytm statistics  (machine: rtm=%s%s, htm=%s, stm=%s, cpus=%u)\n",
+                "hytm statistics  (machine: rtm=%s%s, htm=%s, stm=%s, cpus=%u; policy=%s)\n",
                 s.machine.rtm ? "yes" : "no", s.machine.rtm_always_abort ? " (always aborts)" : "",
-                s.machine.htm, s.machine.stm, s.machine.cpus);
+                s.machine.htm, s.machine.stm, s.machine.cpus, g_config.cost ? "cost" : "rules");
   o += line;
   std::snprintf(line, sizeof line, "  %-8s %14s %14s %14s\n", "path", "starts", "commits", "aborts");
   o += line;
@@ -466,12 +468,14 @@ std::string stats_text() {
   o += line;
   std::snprintf(line, sizeof line,
                 "  fallbacks: capacity %llu, budget %llu, no_rtm %llu, site_disabled %llu, "
-                "first_touch %llu, irrevocable %llu, exception %llu, starvation %llu, solo %llu\n",
+                "first_touch %llu, irrevocable %llu, exception %llu, starvation %llu, solo %llu, "
+                "cost %llu\n",
                 (unsigned long long)t[ctr::fb_capacity], (unsigned long long)t[ctr::fb_budget],
                 (unsigned long long)t[ctr::fb_no_rtm], (unsigned long long)t[ctr::fb_site_disabled],
                 (unsigned long long)t[ctr::fb_first_touch],
                 (unsigned long long)t[ctr::fb_irrevocable], (unsigned long long)t[ctr::fb_exception],
-                (unsigned long long)t[ctr::fb_starvation], (unsigned long long)t[ctr::fb_solo]);
+                (unsigned long long)t[ctr::fb_starvation], (unsigned long long)t[ctr::fb_solo],
+                (unsigned long long)t[ctr::fb_cost]);
   o += line;
   if (const std::string d = detail::hardware_diagnosis(t, s.machine.htm); !d.empty())
     o += "  diagnosis: " + d + "\n";

@@ -31,11 +31,13 @@ void set_mode(const mode& m) {
   g_config.stm_retries = m.stm_retries;
   g_config.read_only = m.read_only;
   g_config.solo = m.solo;
+  g_config.cost = m.cost;
+  g_config.adaptive = m.solo || m.cost;
 }
 
 mode current_mode() {
   return {g_config.htm, g_config.stm, g_config.htm_retries, g_config.stm_retries,
-          g_config.read_only, g_config.solo};
+          g_config.read_only, g_config.solo, g_config.cost};
 }
 
 void script_htm(std::initializer_list<unsigned> statuses) {
@@ -60,6 +62,7 @@ void forget_site_policy() {
     s->ro_debt = 0;
     s->ro_shift = 0;
     s->unlogged = false;
+    s->cost = {};
   }
 }
 

@@ -33,7 +33,7 @@ endforeach()
 
 # Start from a clean slate: whatever HYTM_* the caller exported must not decide the test.
 foreach(v HYTM_HTM HYTM_HTM_RETRIES HYTM_STM HYTM_STM_RETRIES HYTM_STM_READ_ONLY HYTM_STATS
-          HYTM_SOLO HYTM_EMU_L1 HYTM_EMU_READ_LINES HYTM_EMU_INTERRUPT HYTM_EMU_SEED)
+          HYTM_SOLO HYTM_POLICY HYTM_EMU_L1 HYTM_EMU_READ_LINES HYTM_EMU_INTERRUPT HYTM_EMU_SEED)
   unset(ENV{${v}})
 endforeach()
 
@@ -74,6 +74,14 @@ function(check_document json what)
   string(JSON htm_mode ERROR_VARIABLE e GET "${json}" machine htm)
   if(e)
     fail("${what}: no machine.htm: ${e}")
+  endif()
+  string(JSON policy ERROR_VARIABLE e GET "${json}" machine policy)
+  if(e OR NOT policy MATCHES "^(cost|rules)$")
+    fail("${what}: machine.policy is not cost or rules: ${policy} ${e}")
+  endif()
+  string(JSON n ERROR_VARIABLE e GET "${json}" fallbacks cost)
+  if(e)
+    fail("${what}: no fallbacks.cost: ${e}")
   endif()
   set(sum 0)
   foreach(p htm stm serial)

@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
   for (auto& th : pool) th.join();
 
   const long expected = long{threads} * per_thread;
-  std::printf("env_driver: htm=%s stm=%s\n", hytm::machine().htm, hytm::machine().stm);
+  std::printf("env_driver: htm=%s stm=%s policy=%s\n", hytm::machine().htm, hytm::machine().stm,
+              hytm::g_config.cost ? "cost" : "rules");
   std::printf("env_driver: transactions %ld\n", expected + extra);
   if (counter != expected) {
     std::printf("env_driver: counter is %ld, expected %ld\n", counter, expected);

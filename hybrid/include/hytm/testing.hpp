@@ -10,6 +10,7 @@
 #include "hytm/core/platform.hpp"
 #include "hytm/htm/emulator.hpp"
 #include "hytm/hybrid/config.hpp"
+#include "hytm/hybrid/thread_ctx.hpp"
 
 namespace hytm::testing {
 
@@ -24,6 +25,11 @@ struct mode {
   // that a test that names its paths gets them on one thread too.  It runs
   // only where htm is off or rtm (as HYTM_HTM=auto gives) and stm is not off.
   bool solo = false;
+  // The cost rule (docs/policy.md, "By measured cost"): off unless a mode
+  // asks for it, for the same reason.  It runs in any hardware mode here
+  // (the policy tests script it), where HYTM_POLICY=cost runs it with
+  // HYTM_HTM=auto only.
+  bool cost = false;
 };
 HYTM_API void set_mode(const mode& m);
 HYTM_API mode current_mode();
@@ -46,6 +52,13 @@ HYTM_API void set_flaw(protocol_flaw f);
 // Forgets what the adaptive policy learnt about every call site on the
 // calling thread (so that one test's aborts do not steer the next).
 HYTM_API void forget_site_policy();
+
+// The cost rule's clock, for deterministic tests: with a function set, a
+// timed attempt on path p lasts clock(p, committed) ticks for the rule (the
+// statistics keep the real time), a backoff pause lasts nothing, and every
+// transaction is timed.  Null restores the time stamp counter.
+using attempt_clock = std::uint64_t (*)(path_kind p, bool committed);
+HYTM_API void set_attempt_clock(attempt_clock clock);
 
 // Sends one transaction in `one_in` (0: none) straight to the software path
 // at its first attempt, so that hardware and software commits overlap

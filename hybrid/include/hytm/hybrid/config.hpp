@@ -19,6 +19,8 @@
 //   HYTM_STATS=off|text|json|json:PATH   statistics at exit (PATH opened at start)
 //   HYTM_SOLO=auto|off             one thread alone runs serially (solo.hpp),
 //                                  with HYTM_HTM=auto only / never
+//   HYTM_POLICY=cost|rules         each site starts on the path of least measured
+//                                  cost, with HYTM_HTM=auto only / the fixed rules
 // Every value is checked at start, used or not (core/env.hpp).
 #pragma once
 
@@ -50,6 +52,13 @@ struct engine_config {
   read_only_mode read_only = read_only_mode::learn;
   // One-thread mode (solo.hpp): HYTM_SOLO=auto with HYTM_HTM=auto.
   bool solo = false;
+  // Each site starts on the path of least measured cost (policy.cpp,
+  // cost_decide): HYTM_POLICY=cost with HYTM_HTM=auto.  In the padding after
+  // solo: the struct's size and every other member's offset stay.
+  bool cost = false;
+  // solo || cost: first() tests this one byte where it tested solo, so that
+  // a configuration with neither pays nothing for either.
+  bool adaptive = false;
   // Hardware transactions may run, so software ones must announce
   // themselves ((H1) in docs/protocol.md).
   bool hardware_possible() const noexcept { return htm != htm_mode::off; }
@@ -58,6 +67,7 @@ struct engine_config {
   bool htm_modelled() const noexcept { return htm >= htm_mode::scripted; }
 };
 static_assert(htm_mode::scripted > htm_mode::forced && htm_mode::emulated > htm_mode::scripted);
+static_assert(sizeof(engine_config) == 16, "programs hold a copy-relocated g_config of this size");
 
 // Written before main() (or by the testing API when quiescent), read
 // everywhere without synchronization.

@@ -54,6 +54,7 @@ namespace hytm {
   X(fb_exception, "fallbacks.exception")                   \
   X(fb_starvation, "fallbacks.starvation")                 \
   X(fb_solo, "fallbacks.solo")                             \
+  X(fb_cost, "fallbacks.cost")                             \
   X(exceptions, "exceptions")                              \
   X(ns_committed, "time.committed_ns")                     \
   X(ns_aborted, "time.aborted_ns")

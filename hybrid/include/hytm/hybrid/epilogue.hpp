@@ -41,15 +41,13 @@ inline constexpr std::uint32_t hot_window = 64;
 inline bool draw_timed(thread_ctx& ctx) noexcept {
   if (HYTM_LIKELY(--ctx.time_clock != 0)) return false;
   ctx.time_clock = 1 + ctx.rng.next() % (2 * time_sample - 1);
+  ctx.tx_stages &= cost_clock_stage;  // the cost rule's record of it starts empty
   return true;
 }
 inline std::uint64_t attempt_start(const thread_ctx& ctx) noexcept {
   return ctx.timed || ctx.hot ? ticks() : 0;
 }
 inline std::uint64_t aborted_time(std::uint64_t t0) noexcept { return t0 ? ticks() - t0 : 0; }
-inline std::uint64_t committed_time(const thread_ctx& ctx, std::uint64_t t0) noexcept {
-  return ctx.timed ? (ticks() - t0) * time_sample : 0;
-}
 
 // One transaction in this many has its footprint measured: counting distinct
 // lines sorts the logs, which costs more than a small transaction.  (The
@@ -83,9 +81,27 @@ inline void commit_done(thread_ctx& ctx, quiesce_after q) {
   if (HYTM_UNLIKELY(q != quiesce_after::none || ctx.logs_used)) commit_epilogue(ctx, q);
 }
 
+// The cost rule's sample (cost.cpp; g_config.cost only): a timed
+// transaction committed on path p after `ticks` in its last attempt.  Inline
+// for the common case, a commit at the first attempt (about 20 instructions,
+// one transaction in time_sample); out of line otherwise, and for the
+// decision every few samples.
+HYTM_API void cost_commit_slow(thread_ctx& ctx, path_kind p, std::uint64_t ticks) noexcept;
+HYTM_API void cost_decide(site_local& site) noexcept;
+inline void cost_sample(thread_ctx& ctx, path_kind p, std::uint64_t ticks) noexcept {
+  if (HYTM_UNLIKELY(ctx.tx_stages != 0)) return cost_commit_slow(ctx, p, ticks);
+  site_cost& c = ctx.site->cost;
+  c.add(static_cast<unsigned>(p), ticks);
+  if (HYTM_UNLIKELY(--c.clock == 0)) cost_decide(*ctx.site);
+}
+
 // Untimed attempts (ctx.timed false) add nothing: no load, no store.
-inline void count_committed_time(thread_ctx& ctx, std::uint64_t t0) noexcept {
-  if (HYTM_UNLIKELY(ctx.timed)) ctx.site->counters[ctr::ns_committed].add(committed_time(ctx, t0));
+inline void count_committed_time(thread_ctx& ctx, path_kind p, std::uint64_t t0) noexcept {
+  if (HYTM_UNLIKELY(ctx.timed)) {
+    const std::uint64_t d = ticks() - t0;
+    ctx.site->counters[ctr::ns_committed].add(d * time_sample);
+    if (g_config.cost) cost_sample(ctx, p, d);
+  }
 }
 
 inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
@@ -97,7 +113,7 @@ inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
   ctx.depth = 0;
   site.counters[ctr::stm_commits].add();
   if (!wrote) site.counters[ctr::stm_commits_read_only].add();
-  count_committed_time(ctx, t0);
+  count_committed_time(ctx, path_kind::stm, t0);
   // A read-only commit unlinked nothing: no one to wait for.
   commit_done(ctx, wrote ? quiesce_after::stm_commit : quiesce_after::none);
 }
@@ -112,13 +128,13 @@ inline void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
   if (HYTM_UNLIKELY(ctx.logs_used && !ctx.frees.empty())) do_frees(ctx);
   g_serial_lock.unlock();
   site.counters[ctr::serial_commits].add();
-  count_committed_time(ctx, t0);
+  count_committed_time(ctx, path_kind::serial, t0);
   commit_done(ctx, quiesce_after::none);
 }
 
 inline void htm_attempt_committed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) {
   ctx.site->counters[ctr::htm_commits].add();
-  count_committed_time(ctx, t0);
+  count_committed_time(ctx, path_kind::htm, t0);
   pol.htm_committed();
   commit_done(ctx, ctx.saw_software ? quiesce_after::htm_commit : quiesce_after::none);
 }

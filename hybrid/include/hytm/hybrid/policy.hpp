@@ -33,6 +33,11 @@
 //     state and leaves.
 //   - after HYTM_STM_RETRIES software aborts: serial ("starvation"), so
 //     every transaction finishes.
+//   - by measured cost (HYTM_POLICY=cost with HYTM_HTM=auto; cost.cpp):
+//     where the rules above leave the first path open, a site whose
+//     transactions cost clearly less when they start on software (or serial)
+//     than where the rules start them starts there for a while ("cost"),
+//     then probes the rules' path again, with exponential backoff.
 #pragma once
 
 #include <cstdint>
@@ -65,6 +70,10 @@ HYTM_API void elide_committed(site_local& site) noexcept;
 // (stats.cpp): "" when it commits, or when it is not meant to run.  A path
 // that silently stops working is a bug: this says so, and why.
 HYTM_API std::string hardware_diagnosis(const counter_values& t, const char* htm_mode);
+
+// The cost rule's record of a timed transaction (cost.cpp): `ticks` lost on
+// path p to an aborted attempt (attempt true) or to a backoff pause.
+void cost_spent(thread_ctx& ctx, path_kind p, std::uint64_t ticks, bool attempt) noexcept;
 }  // namespace detail
 
 class attempt_policy {
@@ -94,11 +103,19 @@ class attempt_policy {
   static constexpr std::uint32_t skip_after_other = 4;
   static constexpr std::uint32_t free_waits = 64;
   static constexpr std::uint32_t max_probe_interval = 1024;
+  // The cost rule (cost.cpp; docs/policy.md, "By measured cost").
+  static constexpr std::uint32_t cost_decide_every = 32;  // timed commits at the site
+  static constexpr std::uint32_t cost_probe_every = 4;    // ... while it is off the rules' path
+  static constexpr std::uint32_t cost_min_samples = 4;   // per path compared
+  static constexpr std::uint32_t cost_hold_min = 256;    // starts on the cheaper path
+  static constexpr std::uint32_t cost_hold_max = 16384;
 
  private:
   path_kind software(ctr why) noexcept;
+  // Out of line and cold: first()'s fast path keeps no frame for it.
+  [[gnu::noinline, gnu::cold]] path_kind skipped() noexcept;
   void disable_hardware_for_a_while() noexcept;
-  void pause_after_conflict(std::uint32_t attempt) noexcept;
+  void pause_after_conflict(path_kind p, std::uint32_t attempt) noexcept;
   void count(ctr c) noexcept { site_.counters[c].add(); }
 
   thread_ctx& ctx_;

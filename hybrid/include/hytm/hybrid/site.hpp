@@ -62,6 +62,42 @@ struct capacity_entry {
   bool last_read_bound = false;
 };
 
+// The cost rule's per-site state (cost.cpp; docs/policy.md, "By measured
+// cost").  Indexed by path_kind (htm 0, stm 1, serial 2).  Owner only.
+struct site_cost {
+  // Mean ticks per committed transaction from the moment it runs on path p:
+  // an exponentially weighted mean of the timed transactions, started from
+  // 0 when reset (estimate() corrects for that), and how many samples went
+  // into it since (wraps after 2^32: the mean then looks fresh, which is
+  // harmless).
+  std::uint64_t mean[3] = {0, 0, 0};
+  std::uint32_t samples[3] = {0, 0, 0};
+  std::uint32_t clock = 4;   // timed commits until the next decision
+  std::uint32_t hold = 0;    // the next hold's length in starts (0: not yet set)
+  std::uint8_t choice = 0;   // the path the site starts on: htm (the rules), stm or serial
+  // Where a start that skips hardware goes (htm_skip > 0), and why.
+  std::uint8_t skip_path = 1;  // stm
+  ctr skip_why = ctr::fb_site_disabled;
+
+  // Weight 1/4 for the new sample: a few samples follow a change, one
+  // outlier (a preemption) moves the mean by a quarter of itself.  No
+  // branch: it runs inline for one transaction in time_sample.
+  void add(unsigned p, std::uint64_t s) noexcept {
+    mean[p] = mean[p] - mean[p] / 4 + s / 4;
+    ++samples[p];
+  }
+  void reset(unsigned p) noexcept { mean[p] = 0, samples[p] = 0; }
+  // The mean of the samples since the reset: after n samples the weights
+  // sum to 1 - (3/4)^n, not 1.
+  std::uint64_t estimate(unsigned p) const noexcept {
+    const std::uint32_t n = samples[p];
+    if (n == 0 || n >= 64) return mean[p];
+    double missing = 1;
+    for (std::uint32_t i = 0; i < n; ++i) missing *= 0.75;
+    return static_cast<std::uint64_t>(static_cast<double>(mean[p]) / (1 - missing));
+  }
+};
+
 struct site_local {
   const site_record* rec = nullptr;
   counter_block counters;
@@ -75,6 +111,9 @@ struct site_local {
   std::uint32_t ro_debt = 0;     // unlogged restarts, weighed against unlogged commits
   std::uint8_t ro_shift = 0;     // learning needs ro_learn << ro_shift commits
   bool unlogged = false;         // software attempts start unlogged
+  // The cost rule (epilogue.hpp, cost_sample, inline: its samples; cost.cpp:
+  // the rest).
+  site_cost cost;
   // Owner writes under the owning thread's sites mutex; readers take it.
   // Only the library touches what follows (no inline path does), so it may
   // grow without moving a member that programs compile in (cmake/abi.cmake).

@@ -29,6 +29,7 @@ struct hytm_tx;  // the C interface's transaction (hytm.h)
 namespace hytm {
 
 enum class path_kind : std::uint8_t { htm, stm, serial };
+inline constexpr std::uint8_t cost_clock_stage = 0x80;  // thread_ctx::tx_stages
 HYTM_API const char* name(path_kind p) noexcept;
 
 struct deferred_free {
@@ -131,6 +132,14 @@ struct alignas(cache_line) thread_ctx {
   std::uint32_t hot = 0;         // transactions left to time aborts in (run.hpp)
   std::vector<std::uintptr_t> scratch;
   solo_state solo;  // one-thread mode (solo.hpp)
+  // A timed transaction's time so far on each path it ran on (indexed by
+  // path_kind): its aborted attempts and their backoff, for the cost rule
+  // (cost.cpp).  tx_spent[p] holds only while bit p of tx_stages is set;
+  // draw_timed clears those bits at each timed start, and only timed
+  // transactions set them.  Bit cost_clock_stage: a test clock runs
+  // (testing.hpp, set_attempt_clock), so every sample takes the slow path.
+  std::uint8_t tx_stages = 0;
+  std::uint64_t tx_spent[3] = {0, 0, 0};
 };
 
 namespace detail {
