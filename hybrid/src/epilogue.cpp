@@ -186,6 +186,20 @@ static void quiesce(thread_ctx& ctx, quiesce_after q) noexcept {
   }
 }
 
+// Runs handlers, which may run transactions of their own (R5): each of those
+// makes its site the thread's current one (run.hpp, c_api.cpp) and draws
+// whether it is timed.  The transaction whose handlers these are goes on
+// counting (an aborted one retries) under its own site and draw.
+template <class List>
+std::exception_ptr handlers_keeping_the_site(thread_ctx& ctx, List& handlers) {
+  site_local* const site = ctx.site;
+  const bool timed = ctx.timed;
+  std::exception_ptr e = run_handlers(handlers);
+  ctx.site = site;
+  ctx.timed = timed;
+  return e;
+}
+
 void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
   if (!ctx.logs_used) {
     quiesce(ctx, q);  // the logs are empty: nothing else to do
@@ -204,7 +218,7 @@ void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
   }
   ctx.on_abort.clear();
   // The transaction is committed whatever the handlers do.
-  std::exception_ptr e = run_handlers(ctx.on_commit);
+  std::exception_ptr e = handlers_keeping_the_site(ctx, ctx.on_commit);
   // A handler's own transactions have run their epilogues; a handler that
   // registered outside any transaction leaves the flag set.
   ctx.logs_used = !(ctx.allocs.empty() && ctx.frees.empty() && ctx.on_commit.empty() &&
@@ -220,7 +234,7 @@ void abort_epilogue(thread_ctx& ctx) {
   // handler exception ends the transaction, rolled back and not re-run.
   const bool body_threw = ctx.body_threw;
   ctx.body_threw = false;
-  std::exception_ptr e = run_handlers(ctx.on_abort);
+  std::exception_ptr e = handlers_keeping_the_site(ctx, ctx.on_abort);
   if (e && !body_threw) std::rethrow_exception(e);
 }
 
@@ -240,7 +254,7 @@ void rollback_to(thread_ctx& ctx, const savepoint& sp) {
     mine.emplace_back(std::move(ctx.on_abort[i]));
   while (ctx.on_abort.size() > sp.on_abort) ctx.on_abort.pop_back();
   // The nested body's exception is leaving: it wins over the handlers'.
-  (void)run_handlers(mine);
+  (void)handlers_keeping_the_site(ctx, mine);
 }
 
 void sample_footprint(thread_ctx& ctx, path_kind p) {

@@ -287,6 +287,39 @@ TEST_P(Reliability, AThrowingAbortHandlerEndsTheTransaction) {
   EXPECT_EQ(x, 1);
 }
 
+// R5.  An abort handler may run a transaction of its own; the aborted
+// transaction's retries and commit are still counted under its own site, not
+// under the handler's (each transaction's site is the thread's current one
+// while it runs, so the handler's must not outlive the handler).
+TEST_P(Reliability, AHandlersTransactionDoesNotTakeOverTheSite) {
+  hytm::reset_stats();
+  long x = 0, y = 0;
+  bool restarted = false;  // not a count of runs: an unlogged attempt restarts at its store
+  hytm::atomic(hytm::site("reliability.outer"), [&](auto& tx) {
+    tx.store(x, tx.load(x) + 1);
+    if (!restarted) {
+      restarted = true;
+      tx.on_abort([&] {
+        hytm::atomic(hytm::site("reliability.handler"), [&](auto& in) { in.store(y, 1); });
+      });
+      tx.restart();
+    }
+  });
+  EXPECT_EQ(x, 1);
+  EXPECT_EQ(y, 1);
+  const auto commits = [](const hytm::site_stats& s) {
+    return s.counters[hytm::ctr::htm_commits] + s.counters[hytm::ctr::stm_commits] +
+           s.counters[hytm::ctr::serial_commits];
+  };
+  std::uint64_t outer = ~0ull, handler = ~0ull;
+  for (const auto& s : hytm::statistics().sites) {
+    if (s.name == "reliability.outer") outer = commits(s);
+    if (s.name == "reliability.handler") handler = commits(s);
+  }
+  EXPECT_EQ(outer, 1u);
+  EXPECT_EQ(handler, 1u);
+}
+
 // R6.  Objects of any size, without a copy on the stack (tx.load of a
 // 4 MiB object is refused at compile time: tests/conformance/compile_fail).
 TEST_P(Reliability, LargeObjectsCopyPieceByPiece) {
