@@ -3,6 +3,7 @@
 #include <deque>
 
 #include "hytm/hybrid/thread_ctx.hpp"
+#include "sampling.hpp"
 
 namespace hytm {
 namespace detail {
@@ -60,6 +61,7 @@ void forget_site_policy() {
     s->ro_debt = 0;
     s->ro_shift = 0;
     s->unlogged = false;
+    detail::sample_forget(*s);
   }
 }
 
