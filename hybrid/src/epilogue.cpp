@@ -245,7 +245,8 @@ void rollback_to(thread_ctx& ctx, const savepoint& sp) {
 }
 
 void sample_footprint(thread_ctx& ctx, path_kind p) {
-  if (!sample_commit(ctx, p)) return;  // a sampled transaction's commit (sampling.hpp)
+  // A sampled transaction's commit (sampling.hpp); one load otherwise.
+  if (HYTM_UNLIKELY(t_sample.site != nullptr) && !sample_commit(ctx, p)) return;
   if (p == path_kind::serial) {
     record_footprint(ctx, footprint::serial_writes, [&](auto& v) { ctx.undo.lines(v); });
     return;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "attribution.hpp"
+#include "fork_hooks.hpp"
 #include "hytm/htm/abort_status.hpp"
 #include "hytm/htm/emulator.hpp"
 #include "hytm/hybrid/config.hpp"
@@ -15,17 +16,9 @@
 
 namespace hytm::detail {
 
-namespace {
-
-// The sample in flight on this thread: its site, and the footprint
-// countdown it borrowed.  Only this thread's out-of-line code, outside any
-// hardware region, reads or writes it.
-struct active_sample {
-  site_local* site = nullptr;     // null: no sample runs
-  std::uint64_t saved_clock = 0;  // ctx.footprint_clock before the sample took it
-  bool saw_change = false;        // one of its attempts found a changed value
-};
 __thread active_sample t_sample __attribute__((tls_model("initial-exec")));
+
+namespace {
 
 // The writers' ring: the lines that recent samples wrote, with the bytes
 // written and by which site on which thread.  Only samples write it and read
@@ -237,7 +230,6 @@ bool sample_attempt_aborted(thread_ctx& ctx) noexcept {
 }
 
 bool sample_commit(thread_ctx& ctx, path_kind p) {
-  if (t_sample.site == nullptr) return true;
   site_local* const s = t_sample.site;
   const bool saw_change = t_sample.saw_change;
   const bool regular = t_sample.saved_clock <= 1;
@@ -263,6 +255,9 @@ bool sample_commit(thread_ctx& ctx, path_kind p) {
 void sample_dropped(thread_ctx& ctx) noexcept {
   if (t_sample.site) end_sample(ctx);
 }
+
+void sampling_fork_prepare() { g_ring.m.lock(); }
+void sampling_fork_after() { g_ring.m.unlock(); }
 
 void sample_ring_clear() noexcept {
   std::lock_guard g(g_ring.m);

@@ -31,7 +31,7 @@ namespace hytm::detail {
 // refills the burst, it does not add to it.  So at most one hardware attempt
 // in sample_gap leads to a sample, and only at a site that aborts.
 inline constexpr std::uint32_t sample_window = 64;
-inline constexpr std::uint32_t sample_min_aborts = 4;
+inline constexpr std::uint32_t sample_min_aborts = 8;
 inline constexpr std::uint32_t sample_gap = 16;
 inline constexpr std::uint32_t sample_burst = 4;
 // Written lines a sample publishes in the writers' ring, the ring's size, and
@@ -51,10 +51,21 @@ path_kind sample_after_htm_abort(thread_ctx& ctx, unsigned status, path_kind nex
 // is recorded as sampled; false: it is not, the caller records as usual.
 bool sample_attempt_aborted(thread_ctx& ctx) noexcept;
 
-// A commit on path p reached sample_footprint() (epilogue.hpp: a sample sets
-// the footprint countdown to fire at its commit).  Ends a sample there (its
-// footprint, the writers' ring) and restores the countdown.  Returns whether
-// the ordinary footprint sample is due at this commit.
+// The sample in flight on this thread: its site, and the footprint
+// countdown it borrowed.  Only this thread's out-of-line code, outside any
+// hardware region, reads or writes it.
+struct active_sample {
+  site_local* site = nullptr;     // null: no sample runs
+  std::uint64_t saved_clock = 0;  // ctx.footprint_clock before the sample took it
+  bool saw_change = false;        // one of its attempts found a changed value
+};
+extern __thread active_sample t_sample __attribute__((tls_model("initial-exec")));
+
+// A commit on path p reached sample_footprint() with a sample in flight
+// (t_sample.site; epilogue.hpp: a sample sets the footprint countdown to fire
+// at its commit).  Ends the sample there (its footprint, the writers' ring)
+// and restores the countdown.  Returns whether the ordinary footprint sample
+// is due at this commit.
 bool sample_commit(thread_ctx& ctx, path_kind p);
 
 // The transaction leaves by an exception: a sample in flight ends unmeasured.
