@@ -20,7 +20,7 @@
 #include "hytm/htm/probe.hpp"
 #include "hytm/htm/rtm.hpp"
 #include "hytm/stats.hpp"
-#include "sampling.hpp"
+#include "profiler/sampling.hpp"
 
 namespace hytm {
 

@@ -11,8 +11,8 @@
 #include <mutex>
 
 #include "hytm/elide.hpp"
-#include "attribution.hpp"
-#include "sampling.hpp"
+#include "profiler/attribution.hpp"
+#include "profiler/sampling.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 

@@ -3,7 +3,7 @@
 #include <deque>
 
 #include "hytm/hybrid/thread_ctx.hpp"
-#include "sampling.hpp"
+#include "profiler/sampling.hpp"
 
 namespace hytm {
 namespace detail {

@@ -62,7 +62,7 @@ struct capacity_entry {
   bool last_read_bound = false;
 };
 
-// Sampled attribution of hardware aborts (hybrid/src/sampling.hpp,
+// Sampled attribution of hardware aborts (hybrid/src/profiler/sampling.hpp,
 // docs/conflicts.md): real RTM says why a hardware attempt aborted, never
 // where, so some aborting transactions of a site run again as samples on the
 // software path, whose logs say what they touched.

@@ -22,7 +22,7 @@
 #include "hytm/hybrid/config.hpp"
 #include "hytm/hybrid/policy.hpp"
 #include "hytm/hybrid/sites.hpp"
-#include "hytm/hybrid/symbols.hpp"
+#include "symbols.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
 
 namespace hytm {
