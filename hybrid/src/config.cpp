@@ -20,6 +20,7 @@
 #include "hytm/htm/probe.hpp"
 #include "hytm/htm/rtm.hpp"
 #include "hytm/stats.hpp"
+#include "profiler/sampling.hpp"
 
 namespace hytm {
 
@@ -162,6 +163,8 @@ void check_stats_path(const std::string& value, const std::string& path) {
 }  // namespace
 
 namespace detail {
+
+bool l1_geometry_from_hwloc(std::size_t& size, std::size_t& ways) { return l1_from_hwloc(size, ways); }
 
 void configure_from_environment() {
   engine_config c;

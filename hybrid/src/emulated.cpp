@@ -1,7 +1,7 @@
 // The hardware path's protocol steps on the RTM model (run.hpp,
 // run_emulated): the same loads and stores as run_htm(), made through the
 // model so that it tracks the lines of the protocol's words too.
-#include "attribution.hpp"
+#include "profiler/attribution.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 

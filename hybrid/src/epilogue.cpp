@@ -11,7 +11,8 @@
 #include <mutex>
 
 #include "hytm/elide.hpp"
-#include "attribution.hpp"
+#include "profiler/attribution.hpp"
+#include "profiler/sampling.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 
@@ -258,6 +259,8 @@ void rollback_to(thread_ctx& ctx, const savepoint& sp) {
 }
 
 void sample_footprint(thread_ctx& ctx, path_kind p) {
+  // A sampled transaction's commit (sampling.hpp); one load otherwise.
+  if (HYTM_UNLIKELY(t_sample.site != nullptr) && !sample_commit(ctx, p)) return;
   if (p == path_kind::serial) {
     record_footprint(ctx, footprint::serial_writes, [&](auto& v) { ctx.undo.lines(v); });
     return;
@@ -270,11 +273,15 @@ void sample_footprint(thread_ctx& ctx, path_kind p) {
 // evicts the entry with the fewest aborts (attribution.hpp).
 void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
                      std::uint64_t spent, std::uintptr_t other) noexcept {
-  site_local& site = *ctx.site;
   std::lock_guard g(ctx.sites_mutex);
-  conflict_entry* victim = &site.conflicts[0];
+  count_in_table(ctx.site->conflicts, addr, writer, spent, other);
+}
+
+void count_in_table(conflict_entry (&table)[conflict_slots], std::uintptr_t addr,
+                    std::uint32_t writer, std::uint64_t spent, std::uintptr_t other) noexcept {
+  conflict_entry* victim = &table[0];
   conflict_entry* hit = nullptr;
-  for (auto& e : site.conflicts) {
+  for (auto& e : table) {
     if (e.addr == addr && e.other == other) {
       hit = &e;
       break;
@@ -290,18 +297,31 @@ void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
   hit->writer_site = writer;
 }
 
+// abort_epilogue() for an attempt after which the transaction may leave by
+// exception (the body's, or an abort handler's): a sample in flight ends.
+static void leave_epilogue(thread_ctx& ctx) {
+  if (HYTM_UNLIKELY(ctx.body_threw)) sample_dropped(ctx);
+  try {
+    abort_epilogue(ctx);
+  } catch (...) {
+    sample_dropped(ctx);
+    throw;
+  }
+}
+
 void stm_aborted(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
   const std::uint64_t spent = aborted_time(t0);
   site.counters[ctr::ns_aborted].add(spent);
   if (ctx.timed) cost_spent(ctx, path_kind::stm, spent, true);
-  if (const void* a = ctx.stm.conflict_address())
+  // A sample's findings go to its own table (sampling.hpp).
+  if (const void* a = ctx.stm.conflict_address(); a && !sample_attempt_aborted(ctx))
     record_conflict(ctx, reinterpret_cast<std::uintptr_t>(a),
                     stm::g_norec.last_writer.load(std::memory_order_relaxed), spent);
   ctx.stm.rollback();
   software_leave(ctx);
   ctx.depth = 0;
-  abort_epilogue(ctx);
+  leave_epilogue(ctx);
 }
 
 // ---- the attempt steps (protocol.hpp) ----
@@ -329,8 +349,9 @@ path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t
   ctx.depth = 0;
   const std::uint64_t spent = aborted_time(t0);
   ctx.site->counters[ctr::ns_aborted].add(spent);
+  ctx.site->counters[ctr::ns_htm_aborted].add(spent);
   if (ctx.timed) cost_spent(ctx, path_kind::htm, spent, true);
-  return pol.after_htm_abort(htm::abort_status{status});
+  return sample_after_htm_abort(ctx, status, pol.after_htm_abort(htm::abort_status{status}));
 }
 
 path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) {
@@ -351,7 +372,7 @@ void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0) {
   if (ctx.timed) cost_spent(ctx, path_kind::serial, spent, true);
   // The handlers run after the unlock: they may throw (R5) or run
   // transactions of their own.
-  abort_epilogue(ctx);
+  leave_epilogue(ctx);
 }
 
 // ---- scripted hardware statuses (tests) ----

@@ -52,9 +52,11 @@ void prepare() {
   // (statistics() looks sites up under the baseline), contexts last.
   detail::stats_fork_prepare();
   detail::contexts_fork_prepare();
+  detail::sampling_fork_prepare();
 }
 
 void parent() {
+  detail::sampling_fork_after();
   detail::contexts_fork_parent();
   detail::stats_fork_after();
   if (g_took_serial) g_serial_lock.unlock();
@@ -62,6 +64,7 @@ void parent() {
 
 void child() {
   thread_ctx* self = detail::this_thread_ctx();
+  detail::sampling_fork_after();
   detail::contexts_fork_child(self);
   activity().reset_after_fork(self ? self->slot : nullptr);
   detail::solo_after_fork();

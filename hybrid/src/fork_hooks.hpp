@@ -22,4 +22,8 @@ void contexts_fork_child(thread_ctx* self);
 void stats_fork_prepare();
 void stats_fork_after();  // in the parent and in the child
 
+// sampling.cpp: the writers' ring's mutex, a leaf (held with no other lock).
+void sampling_fork_prepare();
+void sampling_fork_after();  // in the parent and in the child
+
 }  // namespace hytm::detail

@@ -3,6 +3,7 @@
 #include <deque>
 
 #include "hytm/hybrid/thread_ctx.hpp"
+#include "profiler/sampling.hpp"
 
 namespace hytm {
 namespace detail {
@@ -63,6 +64,7 @@ void forget_site_policy() {
     s->ro_shift = 0;
     s->unlogged = false;
     s->cost = {};
+    detail::sample_forget(*s);
   }
 }
 

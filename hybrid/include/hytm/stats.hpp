@@ -58,6 +58,23 @@ struct capacity_stat {
   bool read_bound = false;              // that abort was on the read-set bound
 };
 
+// What samples of a site's aborting hardware transactions saw on the
+// software path (docs/conflicts.md, "Sampled findings").  Present where the
+// site took samples (real RTM, HYTM_HTM=force, the scripted tests; never
+// under the RTM model, which attributes every abort itself).
+struct sampled_stat {
+  std::uint64_t samples = 0;  // the sample size: paths.stm.samples of the site
+  double htm_aborted_ns = 0;  // the site's aborted hardware time, which the findings share
+  // Most seen first.  Here `aborts` counts sightings (a sample's aborted
+  // attempt on the address, or a sample that found the line in the writers'
+  // ring), and `wasted_ns` is the estimate htm_aborted_ns * aborts / (all
+  // sightings of the site): the hardware time lost, shared as the samples saw it.
+  std::vector<conflict_stat> findings;
+  // The samples' footprints: `aborts` counts the samples measured, the rest
+  // as for the model's capacity aborts (wasted_ns: 0).
+  capacity_stat footprint;
+};
+
 struct site_stats {
   std::string name;
   std::string file;
@@ -67,6 +84,7 @@ struct site_stats {
   double aborted_ns = 0;
   std::vector<conflict_stat> conflicts;  // most wasted time first
   capacity_stat capacity;
+  sampled_stat sampled;
 };
 
 struct stats {

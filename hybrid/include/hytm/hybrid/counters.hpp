@@ -40,6 +40,7 @@ namespace hytm {
   X(stm_abort_validation, "paths.stm.aborts.validation")   \
   X(stm_abort_lock, "paths.stm.aborts.lock")               \
   X(stm_abort_explicit, "paths.stm.aborts.explicit")       \
+  X(stm_samples, "paths.stm.samples") /* sampling.hpp */   \
   X(serial_starts, "paths.serial.starts") /* derived */    \
   X(serial_commits, "paths.serial.commits")                \
   X(serial_rollbacks, "paths.serial.rollbacks")            \
@@ -55,9 +56,11 @@ namespace hytm {
   X(fb_starvation, "fallbacks.starvation")                 \
   X(fb_solo, "fallbacks.solo")                             \
   X(fb_cost, "fallbacks.cost")                             \
+  X(fb_sample, "fallbacks.sample")                         \
   X(exceptions, "exceptions")                              \
   X(ns_committed, "time.committed_ns")                     \
-  X(ns_aborted, "time.aborted_ns")
+  X(ns_aborted, "time.aborted_ns")                         \
+  X(ns_htm_aborted, "time.htm_aborted_ns") /* of ns_aborted */
 
 enum class ctr : std::uint16_t {
 #define HYTM_X(e, path) e,

@@ -98,6 +98,27 @@ struct site_cost {
   }
 };
 
+// Sampled attribution of hardware aborts (hybrid/src/profiler/sampling.hpp,
+// docs/conflicts.md): real RTM says why a hardware attempt aborted, never
+// where, so some aborting transactions of a site run again as samples on the
+// software path, whose logs say what they touched.
+struct sample_entry {
+  // The trigger, owner-only (no lock): a window of the site's hardware
+  // attempts and its conflict and capacity aborts; the samples still owed.
+  std::uint64_t window_start = 0;  // hardware attempts of the site when the window began
+  std::uint32_t window_aborts = 0;
+  std::uint32_t left = 0;      // samples still to take (0: not armed)
+  std::uint64_t next_at = 0;   // hardware attempts of the site before the next may be taken
+  // What the samples saw; the owner writes under the sites mutex, readers
+  // take it.  In `seen`, `aborts` counts sightings (a sample's aborted
+  // attempt on the address, or a sample that found the line in the writers'
+  // ring) and `ticks` is unused.
+  conflict_entry seen[conflict_slots];
+  // The samples' footprints, measured where a sample ended on the software
+  // path: `aborts` counts the samples measured.
+  capacity_entry footprint;
+};
+
 struct site_local {
   const site_record* rec = nullptr;
   counter_block counters;
@@ -119,6 +140,7 @@ struct site_local {
   // grow without moving a member that programs compile in (cmake/abi.cmake).
   conflict_entry conflicts[conflict_slots];
   capacity_entry capacity;
+  sample_entry sampled;
 };
 
 }  // namespace hytm

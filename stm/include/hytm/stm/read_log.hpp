@@ -65,6 +65,12 @@ class read_log {
     for (const entry* i = data_; i != end_; ++i)
       out.push_back(reinterpret_cast<std::uintptr_t>(address(*i)) >> 6);
   }
+  // f(address, size) for every logged piece: the bytes read, for the
+  // sampled attribution's false-sharing check (hybrid/src/profiler/sampling.cpp).
+  template <class F>
+  void for_each_piece(F&& f) const {
+    for (const entry* i = data_; i != end_; ++i) f(address(*i), size(*i));
+  }
 
  private:
   struct entry {

@@ -8,11 +8,7 @@
 
 namespace hytm::detail {
 
-namespace {
-
-void record_capacity(thread_ctx& ctx, const htm::capacity_detail& d, std::uint64_t spent) noexcept {
-  capacity_entry& c = ctx.site->capacity;
-  std::lock_guard g(ctx.sites_mutex);
+void count_capacity(capacity_entry& c, const htm::capacity_detail& d, std::uint64_t spent) noexcept {
   ++c.aborts;
   c.ticks += spent;
   c.read_lines += d.read_lines;
@@ -24,6 +20,13 @@ void record_capacity(thread_ctx& ctx, const htm::capacity_detail& d, std::uint64
   c.set_fill = static_cast<std::uint32_t>(d.fullest_fill);
   c.ways = static_cast<std::uint32_t>(d.ways);
   c.last_read_bound = d.read_bound;
+}
+
+namespace {
+
+void record_capacity(thread_ctx& ctx, const htm::capacity_detail& d, std::uint64_t spent) noexcept {
+  std::lock_guard g(ctx.sites_mutex);
+  count_capacity(ctx.site->capacity, d, spent);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Data symbols from the ELF files mapped into this process.
-#include "hytm/hybrid/symbols.hpp"
+#include "symbols.hpp"
 
 #include <cxxabi.h>
 #include <elf.h>

@@ -2,6 +2,7 @@
 #include "hytm/stats.hpp"
 
 #include "fork_hooks.hpp"
+#include "sampling.hpp"
 
 #include <unistd.h>
 
@@ -21,7 +22,7 @@
 #include "hytm/hybrid/config.hpp"
 #include "hytm/hybrid/policy.hpp"
 #include "hytm/hybrid/sites.hpp"
-#include "hytm/hybrid/symbols.hpp"
+#include "symbols.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
 
 namespace hytm {
@@ -85,6 +86,8 @@ struct baseline_t {
   std::vector<counter_values> sites;
   std::map<conflict_key, conflict_entry> conflicts;
   std::vector<capacity_entry> capacity;  // the sums only
+  std::map<conflict_key, conflict_entry> sampled;  // sampled findings (sample_entry)
+  std::vector<capacity_entry> sampled_fp;         // the samples' footprints, the sums only
 };
 baseline_t& baseline() {
   static auto* b = new baseline_t;
@@ -111,7 +114,22 @@ struct raw_site {
   counter_values counters;
   std::map<finding, conflict_entry> conflicts;
   capacity_entry capacity;
+  std::map<finding, conflict_entry> sampled;
+  capacity_entry sampled_fp;
 };
+
+// Adds one thread's top-k table to the site's sums, by finding.
+void add_table(std::map<finding, conflict_entry>& t, const conflict_entry (&table)[conflict_slots]) {
+  for (const conflict_entry& e : table) {
+    if (!e.aborts) continue;
+    conflict_entry& x = t[{e.addr, e.other}];
+    x.addr = e.addr;
+    x.other = e.other;
+    x.aborts += e.aborts;
+    x.ticks += e.ticks;
+    x.writer_site = e.writer_site;
+  }
+}
 
 // Sums the counts; of the shapes, keeps the largest latest one.
 void add_capacity(capacity_entry& t, const capacity_entry& e) {
@@ -144,15 +162,9 @@ std::vector<raw_site> collect() {
       raw_site& r = out[s->rec->id];
       r.counters.add(s->counters);
       add_capacity(r.capacity, s->capacity);
-      for (const conflict_entry& e : s->conflicts) {
-        if (!e.aborts) continue;
-        conflict_entry& t = r.conflicts[{e.addr, e.other}];
-        t.addr = e.addr;
-        t.other = e.other;
-        t.aborts += e.aborts;
-        t.ticks += e.ticks;
-        t.writer_site = e.writer_site;
-      }
+      add_table(r.conflicts, s->conflicts);
+      add_capacity(r.sampled_fp, s->sampled.footprint);
+      add_table(r.sampled, s->sampled.seen);
     }
   }
   return out;
@@ -174,18 +186,82 @@ machine_info machine() {
 }
 
 void reset_stats() {
+  detail::sample_ring_clear();
   std::vector<raw_site> now = collect();
   auto& b = baseline();
   std::lock_guard g(b.m);
   b.sites.assign(now.size(), {});
   b.conflicts.clear();
   b.capacity.assign(now.size(), {});
+  b.sampled.clear();
+  b.sampled_fp.assign(now.size(), {});
   for (std::size_t i = 0; i < now.size(); ++i) {
     b.sites[i] = now[i].counters;
     b.capacity[i] = now[i].capacity;
+    b.sampled_fp[i] = now[i].sampled_fp;
     for (auto& [f, e] : now[i].conflicts) b.conflicts[{static_cast<std::uint32_t>(i), f}] = e;
+    for (auto& [f, e] : now[i].sampled) b.sampled[{static_cast<std::uint32_t>(i), f}] = e;
   }
 }
+
+namespace {
+
+// A site's capacity entry less the reset baseline's, as reported.
+capacity_stat capacity_since(capacity_entry c, const capacity_entry* o, double npt) {
+  capacity_stat cs;
+  if (!c.aborts) return cs;
+  if (o) {
+    c.aborts = minus(c.aborts, o->aborts);
+    c.ticks = minus(c.ticks, o->ticks);
+    c.read_lines = minus(c.read_lines, o->read_lines);
+    c.write_lines = minus(c.write_lines, o->write_lines);
+    c.read_bound = minus(c.read_bound, o->read_bound);
+  }
+  if (!c.aborts) return cs;
+  cs.aborts = c.aborts;
+  cs.wasted_ns = static_cast<double>(c.ticks) * npt;
+  cs.mean_read_lines = static_cast<double>(c.read_lines) / static_cast<double>(c.aborts);
+  cs.mean_write_lines = static_cast<double>(c.write_lines) / static_cast<double>(c.aborts);
+  cs.read_bound_aborts = c.read_bound;
+  cs.read_lines = c.last_read;
+  cs.write_lines = c.last_write;
+  cs.fullest_set = c.set;
+  cs.fullest_set_lines = c.set_fill;
+  cs.l1_ways = c.ways;
+  cs.read_bound = c.last_read_bound;
+  return cs;
+}
+
+// A site's findings less the reset baseline's, named, most time lost first.
+std::vector<conflict_stat> findings_since(const std::map<finding, conflict_entry>& raw,
+                                          const std::map<conflict_key, conflict_entry>& base,
+                                          std::uint32_t site, double npt) {
+  std::vector<conflict_stat> out;
+  for (const auto& [f, e0] : raw) {
+    conflict_entry e = e0;
+    if (auto it = base.find({site, f}); it != base.end()) {
+      e.aborts = minus(e.aborts, it->second.aborts);
+      e.ticks = minus(e.ticks, it->second.ticks);
+    }
+    if (!e.aborts) continue;
+    conflict_stat cs;
+    cs.addr = f.addr;
+    cs.symbol = describe_address(f.addr);
+    if (const site_record* w = site_by_id(e.writer_site)) cs.writer_site = w->name;
+    cs.aborts = e.aborts;
+    cs.wasted_ns = static_cast<double>(e.ticks) * npt;
+    if (f.other) {
+      cs.other_addr = f.other;
+      cs.other_symbol = describe_address(f.other);
+    }
+    out.push_back(std::move(cs));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const conflict_stat& a, const conflict_stat& c) { return a.wasted_ns > c.wasted_ns; });
+  return out;
+}
+
+}  // namespace
 
 stats statistics() {
   stats s;
@@ -204,52 +280,21 @@ stats statistics() {
     ss.counters = raw[i].counters;
     ss.committed_ns = static_cast<double>(ss.counters[ctr::ns_committed]) * npt;
     ss.aborted_ns = static_cast<double>(ss.counters[ctr::ns_aborted]) * npt;
-    if (capacity_entry c = raw[i].capacity; c.aborts) {
-      if (i < b.capacity.size()) {
-        const capacity_entry& o = b.capacity[i];
-        c.aborts = minus(c.aborts, o.aborts);
-        c.ticks = minus(c.ticks, o.ticks);
-        c.read_lines = minus(c.read_lines, o.read_lines);
-        c.write_lines = minus(c.write_lines, o.write_lines);
-        c.read_bound = minus(c.read_bound, o.read_bound);
-      }
-      if (c.aborts) {
-        capacity_stat& cs = ss.capacity;
-        cs.aborts = c.aborts;
-        cs.wasted_ns = static_cast<double>(c.ticks) * npt;
-        cs.mean_read_lines = static_cast<double>(c.read_lines) / static_cast<double>(c.aborts);
-        cs.mean_write_lines = static_cast<double>(c.write_lines) / static_cast<double>(c.aborts);
-        cs.read_bound_aborts = c.read_bound;
-        cs.read_lines = c.last_read;
-        cs.write_lines = c.last_write;
-        cs.fullest_set = c.set;
-        cs.fullest_set_lines = c.set_fill;
-        cs.l1_ways = c.ways;
-        cs.read_bound = c.last_read_bound;
-      }
+    ss.capacity = capacity_since(raw[i].capacity, i < b.capacity.size() ? &b.capacity[i] : nullptr, npt);
+    ss.conflicts = findings_since(raw[i].conflicts, b.conflicts, static_cast<std::uint32_t>(i), npt);
+    if (const std::uint64_t n = ss.counters[ctr::stm_samples]) {
+      sampled_stat& sp = ss.sampled;
+      sp.samples = n;
+      sp.htm_aborted_ns = static_cast<double>(ss.counters[ctr::ns_htm_aborted]) * npt;
+      sp.footprint = capacity_since(raw[i].sampled_fp, i < b.sampled_fp.size() ? &b.sampled_fp[i] : nullptr, npt);
+      sp.findings = findings_since(raw[i].sampled, b.sampled, static_cast<std::uint32_t>(i), npt);
+      // The site's lost hardware time, shared as the samples saw it.
+      double all = 0;
+      for (const conflict_stat& f : sp.findings) all += static_cast<double>(f.aborts);
+      for (conflict_stat& f : sp.findings) f.wasted_ns = sp.htm_aborted_ns * static_cast<double>(f.aborts) / all;
+      std::stable_sort(sp.findings.begin(), sp.findings.end(),
+                       [](const conflict_stat& a, const conflict_stat& c) { return a.aborts > c.aborts; });
     }
-    for (auto& [f, e0] : raw[i].conflicts) {
-      const std::uintptr_t addr = f.addr;
-      conflict_entry e = e0;
-      if (auto it = b.conflicts.find({static_cast<std::uint32_t>(i), f}); it != b.conflicts.end()) {
-        e.aborts = e.aborts > it->second.aborts ? e.aborts - it->second.aborts : 0;
-        e.ticks = e.ticks > it->second.ticks ? e.ticks - it->second.ticks : 0;
-      }
-      if (!e.aborts) continue;
-      conflict_stat cs;
-      cs.addr = addr;
-      cs.symbol = describe_address(addr);
-      if (const site_record* w = site_by_id(e.writer_site)) cs.writer_site = w->name;
-      cs.aborts = e.aborts;
-      cs.wasted_ns = static_cast<double>(e.ticks) * npt;
-      if (f.other) {
-        cs.other_addr = f.other;
-        cs.other_symbol = describe_address(f.other);
-      }
-      ss.conflicts.push_back(std::move(cs));
-    }
-    std::sort(ss.conflicts.begin(), ss.conflicts.end(),
-              [](const conflict_stat& a, const conflict_stat& c) { return a.wasted_ns > c.wasted_ns; });
     s.total.add(ss.counters);
     bool any = false;
     for (auto v : ss.counters.c) any |= v != 0;
@@ -340,6 +385,38 @@ std::string counters_json(const counter_values& v, double npt) {
   return o;
 }
 
+// One entry of a site's `conflicts` or, sampled, of its `sampled.findings`
+// (whose counts are sightings and whose time is the estimated hardware time).
+std::string finding_json(const conflict_stat& c, bool sampled) {
+  char addr[32];
+  std::snprintf(addr, sizeof addr, "0x%llx", static_cast<unsigned long long>(c.addr));
+  std::string o = "{\"addr\":" + quote(addr) + ",\"line\":" + quote(addr_line(c.addr)) +
+                  ",\"symbol\":" + quote(c.symbol) + ",\"writer_site\":" + quote(c.writer_site) +
+                  (sampled ? ",\"seen\":" : ",\"aborts\":") + std::to_string(c.aborts) +
+                  (sampled ? ",\"htm_lost_ns\":" : ",\"wasted_ns\":") + num(c.wasted_ns);
+  o += std::string(",\"kind\":") + (c.false_sharing() ? "\"false_sharing\"" : "\"conflict\"");
+  if (c.false_sharing()) {
+    char other[32];
+    std::snprintf(other, sizeof other, "0x%llx", static_cast<unsigned long long>(c.other_addr));
+    o += ",\"other_addr\":" + quote(other) + ",\"other_symbol\":" + quote(c.other_symbol);
+  }
+  if (sampled) o += ",\"sampled\":true";
+  return o + "}";
+}
+
+// A site's `capacity` (the model's capacity aborts) or `sampled.footprint`
+// (the samples measured: `aborts` is their number there).
+std::string capacity_json(const capacity_stat& c) {
+  char mean[64];
+  std::snprintf(mean, sizeof mean, "%.1f,\"mean_write_lines\":%.1f", c.mean_read_lines, c.mean_write_lines);
+  return "{\"aborts\":" + std::to_string(c.aborts) + ",\"wasted_ns\":" + num(c.wasted_ns) +
+         ",\"mean_read_lines\":" + mean + ",\"read_bound_aborts\":" + std::to_string(c.read_bound_aborts) +
+         ",\"read_lines\":" + std::to_string(c.read_lines) + ",\"write_lines\":" +
+         std::to_string(c.write_lines) + ",\"read_bound\":" + (c.read_bound ? "true" : "false") +
+         ",\"fullest_set\":{\"index\":" + std::to_string(c.fullest_set) +
+         ",\"lines\":" + std::to_string(c.fullest_set_lines) + ",\"ways\":" + std::to_string(c.l1_ways) + "}}";
+}
+
 }  // namespace
 
 std::string stats_json() {
@@ -397,33 +474,16 @@ std::string stats_json() {
            ",\"other\":" + frac(ctr::htm_abort_other) + "}}";
     }
     o += ",\"conflicts\":[";
-    for (std::size_t k = 0; k < ss.conflicts.size(); ++k) {
-      const conflict_stat& c = ss.conflicts[k];
-      char addr[32];
-      std::snprintf(addr, sizeof addr, "0x%llx", static_cast<unsigned long long>(c.addr));
-      o += k ? "," : "";
-      o += "{\"addr\":" + quote(addr) + ",\"line\":" + quote(addr_line(c.addr)) +
-           ",\"symbol\":" + quote(c.symbol) + ",\"writer_site\":" + quote(c.writer_site) +
-           ",\"aborts\":" + std::to_string(c.aborts) + ",\"wasted_ns\":" + num(c.wasted_ns);
-      o += std::string(",\"kind\":") + (c.false_sharing() ? "\"false_sharing\"" : "\"conflict\"");
-      if (c.false_sharing()) {
-        char other[32];
-        std::snprintf(other, sizeof other, "0x%llx", static_cast<unsigned long long>(c.other_addr));
-        o += ",\"other_addr\":" + quote(other) + ",\"other_symbol\":" + quote(c.other_symbol);
-      }
-      o += "}";
-    }
+    for (std::size_t k = 0; k < ss.conflicts.size(); ++k) o += (k ? "," : "") + finding_json(ss.conflicts[k], false);
     o += "]";
-    if (const capacity_stat& c = ss.capacity; c.aborts) {
-      char mean[64];
-      std::snprintf(mean, sizeof mean, "%.1f,\"mean_write_lines\":%.1f", c.mean_read_lines, c.mean_write_lines);
-      o += ",\"capacity\":{\"aborts\":" + std::to_string(c.aborts) + ",\"wasted_ns\":" + num(c.wasted_ns) +
-           ",\"mean_read_lines\":" + mean + ",\"read_bound_aborts\":" + std::to_string(c.read_bound_aborts) +
-           ",\"read_lines\":" + std::to_string(c.read_lines) + ",\"write_lines\":" +
-           std::to_string(c.write_lines) + ",\"read_bound\":" + (c.read_bound ? "true" : "false") +
-           ",\"fullest_set\":{\"index\":" + std::to_string(c.fullest_set) +
-           ",\"lines\":" + std::to_string(c.fullest_set_lines) + ",\"ways\":" + std::to_string(c.l1_ways) +
-           "}}";
+    if (ss.capacity.aborts) o += ",\"capacity\":" + capacity_json(ss.capacity);
+    if (const sampled_stat& sp = ss.sampled; sp.samples) {
+      o += ",\"sampled\":{\"samples\":" + std::to_string(sp.samples) +
+           ",\"htm_aborted_ns\":" + num(sp.htm_aborted_ns) + ",\"findings\":[";
+      for (std::size_t k = 0; k < sp.findings.size(); ++k) o += (k ? "," : "") + finding_json(sp.findings[k], true);
+      o += "]";
+      if (sp.footprint.aborts) o += ",\"footprint\":" + capacity_json(sp.footprint);
+      o += "}";
     }
     o += "}";
   }
@@ -469,13 +529,13 @@ std::string stats_text() {
   std::snprintf(line, sizeof line,
                 "  fallbacks: capacity %llu, budget %llu, no_rtm %llu, site_disabled %llu, "
                 "first_touch %llu, irrevocable %llu, exception %llu, starvation %llu, solo %llu, "
-                "cost %llu\n",
+                "cost %llu, sample %llu\n",
                 (unsigned long long)t[ctr::fb_capacity], (unsigned long long)t[ctr::fb_budget],
                 (unsigned long long)t[ctr::fb_no_rtm], (unsigned long long)t[ctr::fb_site_disabled],
                 (unsigned long long)t[ctr::fb_first_touch],
                 (unsigned long long)t[ctr::fb_irrevocable], (unsigned long long)t[ctr::fb_exception],
                 (unsigned long long)t[ctr::fb_starvation], (unsigned long long)t[ctr::fb_solo],
-                (unsigned long long)t[ctr::fb_cost]);
+                (unsigned long long)t[ctr::fb_cost], (unsigned long long)t[ctr::fb_sample]);
   o += line;
   if (const std::string d = detail::hardware_diagnosis(t, s.machine.htm); !d.empty())
     o += "  diagnosis: " + d + "\n";
@@ -547,6 +607,61 @@ std::string capacity_line(const capacity_stat& c) {
   return line;
 }
 
+// What the samples of a site's aborting hardware transactions saw, marked
+// sampled, with the sample size; ranked by the share of the site's lost
+// hardware time (sampled_stat).
+std::string sampled_lines(const sampled_stat& sp) {
+  std::string o;
+  char line[1024];
+  const auto n = static_cast<unsigned long long>(sp.samples);
+  std::snprintf(line, sizeof line,
+                "      sampled: %llu samples of its aborting hardware transactions, run on the software "
+                "path; %.0f ns lost in aborted hardware attempts\n",
+                n, sp.htm_aborted_ns);
+  o += line;
+  for (std::size_t k = 0; k < sp.findings.size() && k < 5; ++k) {
+    const conflict_stat& f = sp.findings[k];
+    if (f.false_sharing())
+      std::snprintf(line, sizeof line,
+                    "      sampled false sharing: %s (this site) and %s (the other side%s%s), cache line 0x%llx  "
+                    "seen %llu times in %llu samples  ~%.0f ns of hardware time\n",
+                    named(f.symbol, f.addr).c_str(), named(f.other_symbol, f.other_addr).c_str(),
+                    f.writer_site.empty() ? "" : ", site ", f.writer_site.c_str(),
+                    static_cast<unsigned long long>(f.addr & ~std::uintptr_t{63}),
+                    static_cast<unsigned long long>(f.aborts), n, f.wasted_ns);
+    else
+      std::snprintf(line, sizeof line,
+                    "      sampled conflict: %-40.40s seen %llu times in %llu samples  ~%.0f ns of hardware "
+                    "time%s%s\n",
+                    named(f.symbol, f.addr).c_str(), static_cast<unsigned long long>(f.aborts), n, f.wasted_ns,
+                    f.writer_site.empty() ? "" : "  writer ", f.writer_site.c_str());
+    o += line;
+  }
+  if (const capacity_stat& c = sp.footprint; c.aborts) {
+    std::snprintf(line, sizeof line,
+                  "      sampled footprint: %llu samples measured, %u read + %u written lines (mean %.0f + %.0f), "
+                  "fullest L1 set %u with %u written lines for %u ways%s\n",
+                  static_cast<unsigned long long>(c.aborts), c.read_lines, c.write_lines, c.mean_read_lines,
+                  c.mean_write_lines, c.fullest_set, c.fullest_set_lines, c.l1_ways,
+                  c.fullest_set_lines > c.l1_ways ? " (more than the set holds: a write-capacity abort)" : "");
+    o += line;
+  }
+  return o;
+}
+
+// The headline of a site whose only findings are sampled.
+std::string sampled_headline(const sampled_stat& sp) {
+  if (sp.findings.empty())
+    return sp.footprint.aborts ? "hardware aborts; sampled: no conflicting address, see its footprint"
+                               : "hardware aborts; sampled: nothing found";
+  const conflict_stat& top = sp.findings.front();
+  if (top.false_sharing())
+    return "sampled: most to false sharing: " + named(top.symbol, top.addr) + " and " +
+           named(top.other_symbol, top.other_addr) + ", one cache line";
+  return "sampled: most to conflicts on " + named(top.symbol, top.addr) +
+         (top.writer_site.empty() ? "" : ", written by site " + top.writer_site);
+}
+
 }  // namespace
 
 std::string conflict_report() {
@@ -578,15 +693,18 @@ std::string conflict_report() {
       o += line;
       o += capacity_line(cap);
       for (std::size_t k = 0; k < ss.conflicts.size() && k < 5; ++k) o += conflict_line(ss.conflicts[k]);
+      if (ss.sampled.samples) o += sampled_lines(ss.sampled);
       continue;
     }
     if (ss.conflicts.empty()) {
       std::snprintf(line, sizeof line, "  site %s lost %.0f %% of its time to aborts (%s)\n",
                     ss.name.c_str(), pct,
-                    ss.counters[ctr::htm_starts] > ss.counters[ctr::htm_commits]
+                    ss.sampled.samples ? sampled_headline(ss.sampled).c_str()
+                    : ss.counters[ctr::htm_starts] > ss.counters[ctr::htm_commits]
                         ? "hardware aborts: see paths.htm.aborts"
                         : "no conflicting address recorded");
       o += line;
+      if (ss.sampled.samples) o += sampled_lines(ss.sampled);
       continue;
     }
     const conflict_stat& top = ss.conflicts.front();
@@ -603,6 +721,7 @@ std::string conflict_report() {
     o += line;
     for (std::size_t k = 0; k < ss.conflicts.size() && k < 5; ++k) o += conflict_line(ss.conflicts[k]);
     if (cap.aborts) o += capacity_line(cap);
+    if (ss.sampled.samples) o += sampled_lines(ss.sampled);
   }
   return o;
 }

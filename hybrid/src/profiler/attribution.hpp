@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "hytm/htm/emulator.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
 
 namespace hytm::detail {
@@ -19,5 +20,15 @@ void record_model_abort(thread_ctx& ctx, std::uint64_t spent) noexcept;
 // false sharing with the variable at `other`, an entry of its own per pair.
 void record_conflict(thread_ctx& ctx, std::uintptr_t addr, std::uint32_t writer,
                      std::uint64_t spent, std::uintptr_t other = 0) noexcept;
+
+// The top-k step of record_conflict() on any table of conflict_slots
+// entries (the sampled findings use it too).  The caller holds the owning
+// thread's sites mutex.
+void count_in_table(conflict_entry (&table)[conflict_slots], std::uintptr_t addr,
+                    std::uint32_t writer, std::uint64_t spent, std::uintptr_t other) noexcept;
+
+// Adds one footprint (an abort's on the model, a sample's on the software
+// path) to `c`.  The caller holds the owning thread's sites mutex.
+void count_capacity(capacity_entry& c, const htm::capacity_detail& d, std::uint64_t spent) noexcept;
 
 }  // namespace hytm::detail
