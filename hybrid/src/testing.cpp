@@ -34,11 +34,12 @@ void set_mode(const mode& m) {
   g_config.solo = m.solo;
   g_config.cost = m.cost;
   g_config.adaptive = m.solo || m.cost;
+  g_config.sample = m.sample;
 }
 
 mode current_mode() {
   return {g_config.htm, g_config.stm, g_config.htm_retries, g_config.stm_retries,
-          g_config.read_only, g_config.solo, g_config.cost};
+          g_config.read_only, g_config.solo, g_config.cost, g_config.sample};
 }
 
 void script_htm(std::initializer_list<unsigned> statuses) {

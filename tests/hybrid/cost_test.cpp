@@ -36,6 +36,7 @@ class CostTest : public ::testing::Test {
   void SetUp() override { use({hytm::htm_mode::scripted, hytm::stm_algorithm::norec, 3, 4}); }
   static void use(hytm::testing::mode m, bool cost = true) {
     m.cost = cost;
+    m.sample = false;  // a sample would replace the hardware retries these tests count
     hytm::testing::set_mode(m);
     hytm::testing::forget_site_policy();
     hytm::testing::set_attempt_clock(&scripted_clock);

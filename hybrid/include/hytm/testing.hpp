@@ -30,6 +30,10 @@ struct mode {
   // (the policy tests script it), where HYTM_POLICY=cost runs it with
   // HYTM_HTM=auto only.
   bool cost = false;
+  // Sampled attribution of hardware aborts (docs/conflicts.md, "Sampled
+  // findings"): on, as in every run; a test that counts hardware attempts
+  // exactly turns it off, since a sample replaces hardware retries.
+  bool sample = true;
 };
 HYTM_API void set_mode(const mode& m);
 HYTM_API mode current_mode();

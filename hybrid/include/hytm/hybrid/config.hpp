@@ -47,6 +47,10 @@ enum class read_only_mode : std::uint8_t { learn, off, always };
 struct engine_config {
   htm_mode htm = htm_mode::off;
   stm_algorithm stm = stm_algorithm::norec;
+  // Sampled attribution of hardware aborts (profiler/sampling.cpp): on,
+  // except in tests that count hardware retries exactly (testing::mode).
+  // In the padding before htm_retries.
+  bool sample = true;
   std::uint32_t htm_retries = 8;
   std::uint32_t stm_retries = 64;
   read_only_mode read_only = read_only_mode::learn;
