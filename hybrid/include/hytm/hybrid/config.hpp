@@ -11,7 +11,7 @@
 //   HYTM_EMU_INTERRUPT=N           mean accesses between modelled interrupts (0: none)
 //   HYTM_EMU_SEED=N                the model's random seed
 //   HYTM_HTM_RETRIES=N             hardware attempts per transaction (0-1000)
-//   HYTM_STM=norec|off             software path algorithm, or none
+//   HYTM_STM=norec|orec|off        software path algorithm (docs/stm.md), or none
 //   HYTM_STM_RETRIES=N             software aborts before serial (0-1000000)
 //   HYTM_STM_READ_ONLY=learn|off|always  unlogged read-only software attempts:
 //                                  at sites learned to be read-only / never /
@@ -37,7 +37,7 @@ enum class htm_mode : std::uint8_t {
   emulated,  // the RTM model (htm/emulator.hpp)
 };
 
-enum class stm_algorithm : std::uint8_t { off, norec };
+enum class stm_algorithm : std::uint8_t { off, norec, orec };
 
 // Which software attempts run unlogged (docs/stm.md).
 enum class read_only_mode : std::uint8_t { learn, off, always };
