@@ -221,6 +221,7 @@ void configure_from_environment() {
     env::reject("HYTM_STATS", s, "allowed values are off, text, json, json:PATH");
   }
   if (c.htm != htm_mode::emulated) htm::emulator_uninstall();
+  c.derive();
   g_config = c;
   static bool registered = false;
   if (g_stats_output != stats_output::off && !registered) {

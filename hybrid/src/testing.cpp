@@ -31,6 +31,7 @@ void set_mode(const mode& m) {
   g_config.stm_retries = m.stm_retries;
   g_config.read_only = m.read_only;
   g_config.solo = m.solo;
+  g_config.derive();
 }
 
 mode current_mode() {

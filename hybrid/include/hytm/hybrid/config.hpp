@@ -42,6 +42,9 @@ enum class stm_algorithm : std::uint8_t { off, norec, orec };
 // Which software attempts run unlogged (docs/stm.md).
 enum class read_only_mode : std::uint8_t { learn, off, always };
 
+// How a software attempt runs (read_only.hpp, start_kind()).
+enum class software_start : std::uint8_t { logged, unlogged, orec };
+
 struct engine_config {
   htm_mode htm = htm_mode::off;
   stm_algorithm stm = stm_algorithm::norec;
@@ -50,6 +53,15 @@ struct engine_config {
   read_only_mode read_only = read_only_mode::learn;
   // One-thread mode (solo.hpp): HYTM_SOLO=auto with HYTM_HTM=auto.
   bool solo = false;
+  // How a transaction's first software attempt runs at a site not learnt
+  // read-only, from stm and read_only (derive()): one byte, so that the
+  // software path's start tests one compare for the default (logged NOrec).
+  software_start first_software = software_start::logged;
+  void derive() noexcept {
+    first_software = stm == stm_algorithm::orec            ? software_start::orec
+                     : read_only == read_only_mode::always ? software_start::unlogged
+                                                           : software_start::logged;
+  }
   // Hardware transactions may run, so software ones must announce
   // themselves ((H1) in docs/protocol.md).
   bool hardware_possible() const noexcept { return htm != htm_mode::off; }

@@ -215,22 +215,31 @@ bool stm_body(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
   return false;
 }
 
+// A software attempt on the orec algorithm (HYTM_STM=orec).  Every attempt
+// logged: the orec algorithm has no unlogged mode.  Out of line, so that
+// the NOrec attempt below, inlined into the caller, compiles as it would
+// without it (examples/costs/measure.sh: its instruction counts).
+template <class F, class R>
+HYTM_NOINLINE bool run_stm_orec(F& body, result_slot<R>& out, thread_ctx& ctx,
+                                attempt_policy& pol, path_kind& next) {
+  const std::uint64_t t0 = attempt_start(ctx);
+  stm_attempt_start<stm::orec>(ctx);
+  if (stm_body<stm_orec_tx>(body, out, ctx, t0)) {
+    stm_committed<stm::orec>(ctx, t0);
+    return true;
+  }
+  next = stm_attempt_failed(ctx, pol, t0);
+  return false;
+}
+
 // A software attempt.  True: committed.  False: `next` says where to go.
 template <class F, class R>
 bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
              path_kind& next) {
+  const software_start how = start_kind(ctx, pol.stm_aborts());  // read_only.hpp
+  if (HYTM_UNLIKELY(how == software_start::orec)) return run_stm_orec(body, out, ctx, pol, next);
   const std::uint64_t t0 = attempt_start(ctx);
-  if (HYTM_UNLIKELY(g_config.stm == stm_algorithm::orec)) {
-    // Every attempt logged: the orec algorithm has no unlogged mode.
-    stm_attempt_start<stm::orec>(ctx);
-    if (stm_body<stm_orec_tx>(body, out, ctx, t0)) {
-      stm_committed<stm::orec>(ctx, t0);
-      return true;
-    }
-    next = stm_attempt_failed(ctx, pol, t0);
-    return false;
-  }
-  const bool unlogged = start_unlogged(ctx, pol.stm_aborts());  // read_only.hpp
+  const bool unlogged = how == software_start::unlogged;
   stm_attempt_start(ctx, unlogged);
   const bool committed = unlogged ? stm_body<stm_ro_tx>(body, out, ctx, t0)
                                   : stm_body<stm_tx>(body, out, ctx, t0);
