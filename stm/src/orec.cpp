@@ -81,6 +81,10 @@ bool orec::validate() noexcept {
 read_result orec::read_checked(const void* p, std::size_t k) {
   std::atomic<std::uint64_t>& o = orec_of(reinterpret_cast<std::uintptr_t>(p));
   for (;;) {
+    const std::uint64_t first = pieces::load(p, k, std::memory_order_acquire);  // (O0)
+    if (g_norec.seq.load(std::memory_order_acquire) == snap_ &&
+        g_norec.external.load(std::memory_order_acquire) == ext_snap_)
+      return {first, true};
     const std::uint64_t before = unlocked_version(o);  // (O1)
     const std::uint64_t v = pieces::load(p, k, std::memory_order_acquire);
     if (o.load(std::memory_order_acquire) != before) continue;  // written meanwhile: again

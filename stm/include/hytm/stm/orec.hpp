@@ -2,13 +2,13 @@
 // family (Dice, Shalev, Shavit, DISC 2006), built for the hybrid: chosen for
 // a whole process with HYTM_STM=orec (NOrec stays the default).
 //
-// What differs from NOrec (norec.hpp) is how a reader learns that a software
-// writer changed what it read.  NOrec readers compare the global `seq` at
-// every load, so every writer commit sends every running reader to
-// revalidate all it read.  Here a reader checks the ownership record (orec)
-// of the stripe it loads: only a commit that wrote a stripe the reader
-// touches makes it revalidate.  The writers' side stays NOrec's: buffered
-// writes, and a write-back made while holding `seq` odd.
+// What differs from NOrec (norec.hpp) is what a reader does once a software
+// writer has committed since its snapshot.  A NOrec reader then revalidates
+// everything it read.  Here it checks the ownership record (orec) of each
+// stripe it loads from then on: only a commit that wrote a stripe the reader
+// touches makes it revalidate.  While nothing has committed, a load is
+// NOrec's (O0).  The writers' side stays NOrec's: buffered writes, and a
+// write-back made while holding `seq` odd, plus the orec stores around it.
 //
 // Shared state:
 //   g_orecs    2^orec_bits words.  An orec holds the `seq` value that the
@@ -27,8 +27,14 @@
 // A transaction's snapshot is (seq, external), taken at start as NOrec's.
 //
 // Invariants and synchronization edges, each named where it is used:
-//  (O1) A load is: the orec (acquire), the value (acquire), the orec again
-//       (acquire).  It is accepted only if both orec loads returned the same
+//  (O0) A load first tries NOrec's check: the value (acquire), then seq and
+//       external (acquire); if both still hold the snapshot, no write-back
+//       and no announced hardware commit happened since it ((N1)/(N2) in
+//       norec.hpp), and the value is the snapshot's.  Only once a commit
+//       moved them does a load look at its orec, (O1): a commit elsewhere
+//       costs a reader one orec check per later load, not a revalidation.
+//  (O1) The orec (acquire), the value (acquire), the orec again (acquire).
+//       The value is accepted only if both orec loads returned the same
 //       version, not above the snapshot, and `external` still equals the
 //       snapshot's.  The acquires keep the three loads in this order.
 //  (O2) A writer stores `locked` to each orec it will write before its first
@@ -58,9 +64,10 @@
 //       (and of the values if it moved) closes the window; then (O2), the
 //       write-back, (O3).
 //
-// Opacity: every value a body receives was read with its orec at a version
-// not above the snapshot (so it was the value at the snapshot, (O4)) and
-// with no hardware commit announced since the snapshot, and every earlier
+// Opacity: every value a body receives was read while (seq, external) still
+// held the snapshot (O0), or with its orec at a version not above the
+// snapshot (so it was the value at the snapshot, (O4)) and no hardware
+// commit announced since the snapshot (O1), and every earlier
 // value was revalidated at the snapshot: the values belong to one state.  A
 // doomed attempt's `external` snapshot is set to a value the counter never
 // reaches, so the fast path's compare sends every later read to the slow
@@ -126,13 +133,14 @@ class orec {
     if (HYTM_LIKELY(read_fast(p, k, v))) return {v, true};
     return read_slow(p, k);
   }
-  // The fast path: (O1), and an append to the read log (read_log::fast():
-  // room, and nothing written yet).
+  // The fast path, (O0): while no commit has moved (seq, external) since
+  // the snapshot, NOrec's check says the value is the snapshot's, and the
+  // orec need not be looked at; then an append to the read log
+  // (read_log::fast(): room, and nothing written yet).  Once seq moved,
+  // read_slow() checks the orec (O1).
   [[gnu::always_inline]] bool read_fast(const void* p, std::size_t k, std::uint64_t& v) {
-    std::atomic<std::uint64_t>& o = orec_of(reinterpret_cast<std::uintptr_t>(p));
-    const std::uint64_t before = o.load(std::memory_order_acquire);  // (O1)
-    v = pieces::load(p, k, std::memory_order_acquire);
-    if (HYTM_LIKELY(before <= snap_ && o.load(std::memory_order_acquire) == before &&
+    v = pieces::load(p, k, std::memory_order_acquire);  // (O0)
+    if (HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == snap_ &&
                     g_norec.external.load(std::memory_order_acquire) == ext_snap_ &&
                     reads_.fast())) {
       reads_.push_fast(p, k, v);
