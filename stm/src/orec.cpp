@@ -120,14 +120,7 @@ read_result orec::read_own(const void* p, std::size_t k) {
     mem = r.value;
     if (!e) return {mem, true};
   }
-  std::uint64_t out = 0;
-  for (unsigned i = 0; i < k; ++i) {
-    const unsigned b = off + i;
-    const std::uint64_t byte = (e->mask & (1u << b)) ? (e->value >> (8 * b)) & 0xff
-                                                      : (mem >> (8 * i)) & 0xff;
-    out |= byte << (8 * i);
-  }
-  return {out, true};
+  return {write_set::overlay(*e, off, k, mem), true};
 }
 
 // (O6).
