@@ -16,7 +16,7 @@
 // ro_learn << ro_max_shift), so a site that alternates does not flip-flop.
 // An unlogged restart cannot say which address moved, so conflicts are seen
 // logged: the streak counts only conflict-free commits, and a thread that
-// has just aborted runs logged for a while (start_unlogged), so the conflict
+// has just aborted runs logged for a while (start_kind), so the conflict
 // report keeps its addresses (docs/conflicts.md).  All of it is per thread
 // (site_local), like the rest of the policy.
 #pragma once
