@@ -54,7 +54,8 @@ _infra_env_test(reject.htm_retries.negative reject -DVAR=HYTM_HTM_RETRIES -DVALU
 _infra_env_test(reject.htm_retries.too_big reject -DVAR=HYTM_HTM_RETRIES -DVALUE=5000 "-DALLOWED=0 to 1000")
 _infra_env_test(reject.htm_retries.word reject -DVAR=HYTM_HTM_RETRIES -DVALUE=abc "-DALLOWED=0 to 1000")
 _infra_env_test(reject.htm_retries.trailing reject -DVAR=HYTM_HTM_RETRIES -DVALUE=8x "-DALLOWED=0 to 1000")
-_infra_env_test(reject.stm.tl2 reject -DVAR=HYTM_STM -DVALUE=tl2 "-DALLOWED=norec|off")
+_infra_env_test(reject.stm.tl2 reject -DVAR=HYTM_STM -DVALUE=tl2 "-DALLOWED=norec|orec|off")
+_infra_env_test(reject.stm.case reject -DVAR=HYTM_STM -DVALUE=OREC "-DALLOWED=norec|orec|off")
 _infra_env_test(reject.stm_retries.word reject -DVAR=HYTM_STM_RETRIES -DVALUE=x "-DALLOWED=0 to 1000000")
 _infra_env_test(reject.stm_retries.too_big reject -DVAR=HYTM_STM_RETRIES -DVALUE=1000001 "-DALLOWED=0 to 1000000")
 _infra_env_test(reject.solo.on reject -DVAR=HYTM_SOLO -DVALUE=on "-DALLOWED=auto|off")
@@ -90,7 +91,13 @@ _infra_env_test(warn.case accept -DVAR=hytm_htm -DVALUE=off "-DEXPECT_ERR=did yo
 _infra_env_test(warn.not_near accept -DVAR=HYTM_TEST_SLOW -DVALUE=10 "-DFORBID_ERR=hytm: warning")
 _infra_env_test(accept.htm_retries.0 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=0)
 _infra_env_test(accept.htm_retries.1000 accept -DVAR=HYTM_HTM_RETRIES -DVALUE=1000)
-_infra_env_test(accept.stm.off accept -DVAR=HYTM_STM -DVALUE=off)
+_infra_env_test(accept.stm.off accept -DVAR=HYTM_STM -DVALUE=off -DEXPECT_OUT=stm=off)
+_infra_env_test(accept.stm.norec accept -DVAR=HYTM_STM -DVALUE=norec -DEXPECT_OUT=stm=norec)
+# The driver's two threads' counter increments run on the orec algorithm, and the statistics
+# name it (machine().stm).
+_infra_env_test(accept.stm.orec accept -DVAR=HYTM_STM -DVALUE=orec -DEXPECT_OUT=stm=orec)
+_infra_env_test(accept.stm.orec_emulate accept -DVAR=HYTM_STM -DVALUE=orec -DEXTRA=HYTM_HTM=emulate
+                "-DEXPECT_OUT=htm=emulated stm=orec")
 _infra_env_test(accept.stm_retries.1000000 accept -DVAR=HYTM_STM_RETRIES -DVALUE=1000000)
 _infra_env_test(accept.stats.off accept -DVAR=HYTM_STATS -DVALUE=off)
 _infra_env_test(accept.solo.auto accept -DVAR=HYTM_SOLO -DVALUE=auto)

@@ -90,7 +90,10 @@ const std::vector<impl_info>& implementations() {
                   {{"HYTM_HTM", "auto"}, {"HYTM_SOLO", "auto"}}},
                  {"hytm-auto-nosolo", "hytm, default policy without the one-thread mode (HYTM_SOLO=off)",
                   {{"HYTM_HTM", "auto"}, {"HYTM_SOLO", "off"}}},
-                 {"hytm-stm", "hytm, software path only (HYTM_HTM=off)", {{"HYTM_HTM", "off"}}},
+                 {"hytm-stm", "hytm, software path only, NOrec (HYTM_HTM=off HYTM_STM=norec)",
+                  {{"HYTM_HTM", "off"}, {"HYTM_STM", "norec"}}},
+                 {"hytm-stm-orec", "hytm, software path only, ownership records (HYTM_HTM=off HYTM_STM=orec)",
+                  {{"HYTM_HTM", "off"}, {"HYTM_STM", "orec"}}},
                  {"hytm-serial", "hytm, serial irrevocable path only", {{"HYTM_HTM", "off"}, {"HYTM_STM", "off"}}},
                  {"hytm-emu", "hytm, emulated RTM (HYTM_HTM=emulate) with software fallback", {{"HYTM_HTM", "emulate"}}},
              }) {

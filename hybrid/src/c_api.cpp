@@ -72,6 +72,7 @@ struct hytm_tx {
   // The path's tx objects, for a C++ atomic() nested in the C transaction.
   hytm::htm_tx htm;
   hytm::stm_tx stm;
+  hytm::stm_orec_tx orec;  // HYTM_STM=orec's
   hytm::serial_tx serial;
 };
 
@@ -89,7 +90,7 @@ static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t) &&
               "hytm_detail_tx points at the protocol's atomic words as plain uint64_t");
 
 hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
-    : head{}, ctx(&c), nested(is_nested), htm(c), stm(c), serial(c) {
+    : head{}, ctx(&c), nested(is_nested), htm(c), stm(c), orec(c), serial(c) {
   // The caller's inline code casts a hytm_tx* to hytm_detail_tx*.
   if (static_cast<void*>(&head) != static_cast<void*>(this))
     hytm::detail::misuse("hytm_tx: the detail head is not at the start of the object");
@@ -249,8 +250,13 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
         break;
       case path_kind::stm:
         tx->t0 = d::attempt_start(ctx);
-        d::stm_attempt_start(ctx);
-        ctx.tx = &fresh(tx->stm, ctx);
+        if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) {
+          d::stm_attempt_start<hytm::stm::orec>(ctx);
+          ctx.tx = &fresh(tx->orec, ctx);
+        } else {
+          d::stm_attempt_start(ctx);
+          ctx.tx = &fresh(tx->stm, ctx);
+        }
         tx->in_attempt = true;
         ctx.c_active = true;
         return;
@@ -291,6 +297,13 @@ HYTM_NOINLINE void commit_htm(hytm_tx* tx) {
 
 HYTM_NOINLINE void commit_stm(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
+  if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) {
+    if (!ctx.orec.commit()) c_abort(tx);
+    tx->in_attempt = false;
+    ctx.c_active = false;
+    d::stm_committed<hytm::stm::orec>(ctx, tx->t0);
+    return;
+  }
   if (!ctx.stm.commit()) c_abort(tx);
   tx->in_attempt = false;
   ctx.c_active = false;
@@ -402,7 +415,7 @@ void load_bytes(hytm_tx* tx, void* dst, const void* src, std::size_t n) {
   if (ctx.path == path_kind::stm) {
     hytm::pieces::split(src, n, [&](void* p, std::size_t k) {
       std::uint64_t v;
-      if (!ctx.stm.read(p, k, v)) c_abort(tx);
+      if (!d::with_algorithm(ctx, [&](auto& alg) { return alg.read(p, k, v); })) c_abort(tx);
       std::memcpy(out, &v, k);
       out += k;
     });
@@ -445,7 +458,7 @@ void store_bytes(hytm_tx* tx, void* dst, const void* src, std::size_t n) {
   hytm::pieces::split(dst, n, [&](void* p, std::size_t k) {
     std::uint64_t v = 0;
     std::memcpy(&v, in, k);
-    ctx.stm.write(p, k, v);
+    d::with_algorithm(ctx, [&](auto& alg) { alg.write(p, k, v); });
     in += k;
   });
 }
@@ -462,7 +475,8 @@ T c_load(hytm_tx* tx, const T* addr) {
         return std::atomic_ref<T>(*const_cast<T*>(addr)).load(std::memory_order_relaxed);
       case path_kind::stm: {
         std::uint64_t v;
-        if (!ctx.stm.read(addr, sizeof(T), v)) c_abort(tx);
+        if (!d::with_algorithm(ctx, [&](auto& alg) { return alg.read(addr, sizeof(T), v); }))
+          c_abort(tx);
         return static_cast<T>(v);
       }
       case path_kind::serial: return *addr;
@@ -483,7 +497,9 @@ void c_store(hytm_tx* tx, T* addr, T value) {
         ctx.htm_wrote = true;  // (H3): a writer announces its commit
         std::atomic_ref<T>(*addr).store(value, std::memory_order_relaxed);
         return;
-      case path_kind::stm: ctx.stm.write(addr, sizeof(T), value); return;
+      case path_kind::stm:
+        d::with_algorithm(ctx, [&](auto& alg) { alg.write(addr, sizeof(T), value); });
+        return;
       case path_kind::serial:
         ctx.undo.save(addr, sizeof(T));
         *addr = value;
@@ -544,7 +560,7 @@ void hytm_irrevocable(hytm_tx* tx) {
       d::hardware_abort(ctx, static_cast<std::uint8_t>(hytm::htm::abort_code::irrevocable));
     case path_kind::stm:
       ctx.want_serial = true;
-      ctx.stm.doom(hytm::stm::abort_reason::explicit_restart);
+      d::with_algorithm(ctx, [](auto& alg) { alg.doom(hytm::stm::abort_reason::explicit_restart); });
       c_abort(tx);
     case path_kind::serial: return;
   }
@@ -558,7 +574,7 @@ void hytm_restart(hytm_tx* tx) {
       d::hardware_abort(ctx, static_cast<std::uint8_t>(hytm::htm::abort_code::restart));
     case path_kind::stm:
       ctx.restart_asked = true;
-      ctx.stm.doom(hytm::stm::abort_reason::explicit_restart);
+      d::with_algorithm(ctx, [](auto& alg) { alg.doom(hytm::stm::abort_reason::explicit_restart); });
       break;
     case path_kind::serial: ctx.restart_asked = true; break;
   }

@@ -38,7 +38,14 @@ const char* name(htm_mode m) noexcept {
   return "?";
 }
 
-const char* name(stm_algorithm a) noexcept { return a == stm_algorithm::off ? "off" : "norec"; }
+const char* name(stm_algorithm a) noexcept {
+  switch (a) {
+    case stm_algorithm::off: return "off";
+    case stm_algorithm::norec: return "norec";
+    case stm_algorithm::orec: return "orec";
+  }
+  return "?";
+}
 
 namespace {
 
@@ -193,8 +200,9 @@ void configure_from_environment() {
     c.htm = htm_mode::forced;
   }
   c.htm_retries = static_cast<std::uint32_t>(env::integer("HYTM_HTM_RETRIES", 0, 1000, 8));
-  c.stm = env::choice("HYTM_STM", {"norec", "off"}, 0) == 0 ? stm_algorithm::norec
-                                                             : stm_algorithm::off;
+  constexpr stm_algorithm algorithms[] = {stm_algorithm::norec, stm_algorithm::orec,
+                                          stm_algorithm::off};
+  c.stm = algorithms[env::choice("HYTM_STM", {"norec", "orec", "off"}, 0)];
   c.stm_retries = static_cast<std::uint32_t>(env::integer("HYTM_STM_RETRIES", 0, 1000000, 64));
   c.read_only = static_cast<read_only_mode>(env::choice("HYTM_STM_READ_ONLY", {"learn", "off", "always"}, 0));
   // Only where the engine chooses the paths: force and emulate exist to
@@ -218,6 +226,7 @@ void configure_from_environment() {
     env::reject("HYTM_STATS", s, "allowed values are off, text, json, json:PATH");
   }
   if (c.htm != htm_mode::emulated) htm::emulator_uninstall();
+  c.derive();
   g_config = c;
   static bool registered = false;
   if (g_stats_output != stats_output::off && !registered) {

@@ -23,10 +23,18 @@ std::uint64_t read_or_abort(thread_ctx& ctx, const void* p, std::size_t k) {
 // with RTM.  A protocol that skipped (H3) is caught (model_test.cpp).
 thread_local std::uint64_t t_seq_before = 0;
 
-bool try_publish_begin(void*) {
+// An announced commit (H3) also makes its new `external` visible before its
+// data: real RTM makes both visible at once, and the orec algorithm's readers
+// (stm/orec.hpp, (O1)) do not look at seq, only at `external`.  Under the
+// model's lock no other emulated commit can move `external` (the model
+// validated the attempt's read of it), and nothing else writes it, so the
+// model's own store of the same value a moment later changes nothing.
+bool try_publish_begin(void* arg) {
+  const thread_ctx& ctx = *static_cast<const thread_ctx*>(arg);
   std::uint64_t s = stm::g_norec.seq.load(std::memory_order_acquire);
   if ((s & 1) == 0 && stm::g_norec.seq.compare_exchange_strong(s, s + 1, std::memory_order_acq_rel)) {
     t_seq_before = s;
+    if (ctx.saw_software) stm::g_norec.external.store(ctx.commit_stamp, std::memory_order_release);
     return true;
   }
   return false;
@@ -59,7 +67,7 @@ void emulated_announce(thread_ctx& ctx) {
 }
 
 unsigned emulated_commit(thread_ctx& ctx) {
-  const unsigned st = ctx.emu.commit(try_publish_begin, publish_end, nullptr);
+  const unsigned st = ctx.emu.commit(try_publish_begin, publish_end, &ctx);
   if (st == htm::started) {
     ctx.slot->leave();
     ctx.depth = 0;

@@ -265,8 +265,10 @@ void sample_footprint(thread_ctx& ctx, path_kind p) {
     record_footprint(ctx, footprint::serial_writes, [&](auto& v) { ctx.undo.lines(v); });
     return;
   }
-  record_footprint(ctx, footprint::stm_reads, [&](auto& v) { ctx.stm.reads().lines(v); });
-  record_footprint(ctx, footprint::stm_writes, [&](auto& v) { ctx.stm.writes().lines(v); });
+  with_algorithm(ctx, [&](auto& alg) {
+    record_footprint(ctx, footprint::stm_reads, [&](auto& v) { alg.reads().lines(v); });
+    record_footprint(ctx, footprint::stm_writes, [&](auto& v) { alg.writes().lines(v); });
+  });
 }
 
 // Space-saving top-k: the (address, other) pair takes its own entry, or
@@ -314,11 +316,13 @@ void stm_aborted(thread_ctx& ctx, std::uint64_t t0) {
   const std::uint64_t spent = aborted_time(t0);
   site.counters[ctr::ns_aborted].add(spent);
   if (ctx.timed) cost_spent(ctx, path_kind::stm, spent, true);
-  // A sample's findings go to its own table (sampling.hpp).
-  if (const void* a = ctx.stm.conflict_address(); a && !sample_attempt_aborted(ctx))
-    record_conflict(ctx, reinterpret_cast<std::uintptr_t>(a),
-                    stm::g_norec.last_writer.load(std::memory_order_relaxed), spent);
-  ctx.stm.rollback();
+  with_algorithm(ctx, [&](auto& alg) {
+    // A sample's findings go to its own table (sampling.hpp).
+    if (const void* a = alg.conflict_address(); a && !sample_attempt_aborted(ctx))
+      record_conflict(ctx, reinterpret_cast<std::uintptr_t>(a),
+                      stm::g_norec.last_writer.load(std::memory_order_relaxed), spent);
+    alg.rollback();
+  });
   software_leave(ctx);
   ctx.depth = 0;
   leave_epilogue(ctx);
@@ -357,7 +361,8 @@ path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t
 path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0) {
   const bool serial = ctx.want_serial;
   // irrevocable() ends the attempt like restart() does: explicit.
-  const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart : ctx.stm.last_abort();
+  const stm::abort_reason why = serial ? stm::abort_reason::explicit_restart
+                                        : with_algorithm(ctx, [](auto& alg) { return alg.last_abort(); });
   stm_aborted(ctx, t0);
   return serial ? pol.to_serial(ctx.serial_why) : pol.after_stm_abort(why);
 }

@@ -35,6 +35,7 @@ void set_mode(const mode& m) {
   g_config.cost = m.cost;
   g_config.adaptive = m.solo || m.cost;
   g_config.sample = m.sample;
+  g_config.derive();
 }
 
 mode current_mode() {

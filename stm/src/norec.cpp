@@ -109,30 +109,8 @@ read_result norec::read_own(const void* p, std::size_t k) {
     }
     if (!e) return {mem, true};
   }
-  // Overlay the written bytes on what memory holds.
-  std::uint64_t out = 0;
-  for (unsigned i = 0; i < k; ++i) {
-    const unsigned b = off + i;
-    const std::uint64_t byte = (e->mask & (1u << b)) ? (e->value >> (8 * b)) & 0xff
-                                                      : (mem >> (8 * i)) & 0xff;
-    out |= byte << (8 * i);
-  }
-  return {out, true};
+  return {write_set::overlay(*e, off, k, mem), true};
 }
-
-namespace {
-
-// Asks for each line the write-back will store to in exclusive state
-// (prefetchw: a hint, a no-op where the CPU lacks it), so that the stores
-// made while seq is odd hit lines this core owns instead of waiting for
-// another core to give them up.  On a line a hardware transaction has read,
-// the request aborts that transaction, as the store would a moment later.
-[[gnu::target("prfchw")]] void prefetch_for_write(const write_set& w) noexcept {
-  for (const write_set::entry& e : w.entries())
-    __builtin_prefetch(reinterpret_cast<const void*>(e.word), 1, 3);
-}
-
-}  // namespace
 
 bool norec::commit_writer() {
   // seq is odd, and every other transaction's reads go to their slow path,
@@ -149,7 +127,7 @@ bool norec::commit_writer() {
       return false;
     }
   }
-  prefetch_for_write(writes_);
+  writes_.prefetch_for_write();
   std::uint64_t s = snap_;
   // (N4): take the sequence lock from our snapshot; if another writer got
   // there first, revalidate against its writes and try from the new one.

@@ -31,6 +31,11 @@ std::vector<mode_case> all_modes() {
       {"stm_unlogged", {htm_mode::off, stm_algorithm::norec, 8, 64, hytm::read_only_mode::always}, 0},
       {"stm_serial_mix", {htm_mode::off, stm_algorithm::norec, 8, 1}, 50},
       {"emulated_small", {htm_mode::emulated, stm_algorithm::norec, 8, 64}, 10},
+      // The orec algorithm (HYTM_STM=orec, docs/stm.md): alone, with serial
+      // transactions beside it, and beside hardware commits on the model.
+      {"stm_orec", {htm_mode::off, stm_algorithm::orec, 8, 64}, 0},
+      {"stm_orec_serial_mix", {htm_mode::off, stm_algorithm::orec, 8, 1}, 50},
+      {"emulated_orec", {htm_mode::emulated, stm_algorithm::orec, 8, 64}, 10},
       // One thread alone runs serially, threads together the normal way
       // (hybrid/solo.hpp): auto mode on a machine without RTM, solo on.
       {"solo", {htm_mode::off, stm_algorithm::norec, 8, 64, hytm::read_only_mode::learn, true}, 10},

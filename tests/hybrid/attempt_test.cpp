@@ -64,6 +64,8 @@ std::vector<named_mode> c_modes() {
       {"stm", {htm_mode::off, stm_algorithm::norec, 8, 64}},
       {"stm_serial_mix", {htm_mode::off, stm_algorithm::norec, 8, 1}},
       {"emulated", {htm_mode::emulated, stm_algorithm::norec, 8, 64}},
+      {"stm_orec", {htm_mode::off, stm_algorithm::orec, 8, 64}},
+      {"emulated_orec", {htm_mode::emulated, stm_algorithm::orec, 8, 64}},
   };
   // Real xbegin where it executes (aborting with status 0 on this project's
   // KVM Xeons, committing on a CPU with RTM).

@@ -98,11 +98,13 @@ INSTANTIATE_TEST_SUITE_P(
     Paths, CApi,
     ::testing::Values(hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::off, 8, 64},
                       hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64},
-                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 0}),
+                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 0},
+                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::orec, 8, 64}),
     [](const auto& p) {
-      return std::string(p.param.stm == hytm::stm_algorithm::off ? "serial"
-                         : p.param.stm_retries == 0            ? "stm_to_serial"
-                                                                   : "stm");
+      return std::string(p.param.stm == hytm::stm_algorithm::off     ? "serial"
+                         : p.param.stm == hytm::stm_algorithm::orec  ? "stm_orec"
+                         : p.param.stm_retries == 0                ? "stm_to_serial"
+                                                                       : "stm");
     });
 
 }  // namespace

@@ -25,7 +25,7 @@ struct machine_info {
   bool rtm_always_abort = false;  // RTM present but disabled by microcode
   bool rtm_compiled_in = false;   // this build contains the RTM instructions
   const char* htm = "off";        // "rtm", "off", "forced", "scripted"
-  const char* stm = "norec";      // or "off"
+  const char* stm = "norec";      // or "orec", "off" (HYTM_STM)
   unsigned cpus = 0;              // online processors
 };
 

@@ -206,7 +206,8 @@ std::vector<ring_finding> consult_ring(const thread_ctx& ctx, const site_local& 
 
 path_kind sample_after_htm_abort(thread_ctx& ctx, unsigned status, path_kind next) noexcept {
   // The model attributes every abort itself, to the byte (attribution.cpp).
-  if (g_config.htm == htm_mode::emulated || g_config.stm == stm_algorithm::off || !g_config.sample)
+  // Samples read NOrec's logs (ctx.stm): with HYTM_STM=orec (or off) none are taken.
+  if (g_config.htm == htm_mode::emulated || g_config.stm != stm_algorithm::norec || !g_config.sample)
     return next;
   const htm::abort_cause cause = htm::abort_status{status}.cause();
   if (cause != htm::abort_cause::conflict && cause != htm::abort_cause::capacity) return next;

@@ -11,7 +11,7 @@
 //   HYTM_EMU_INTERRUPT=N           mean accesses between modelled interrupts (0: none)
 //   HYTM_EMU_SEED=N                the model's random seed
 //   HYTM_HTM_RETRIES=N             hardware attempts per transaction (0-1000)
-//   HYTM_STM=norec|off             software path algorithm, or none
+//   HYTM_STM=norec|orec|off        software path algorithm (docs/stm.md), or none
 //   HYTM_STM_RETRIES=N             software aborts before serial (0-1000000)
 //   HYTM_STM_READ_ONLY=learn|off|always  unlogged read-only software attempts:
 //                                  at sites learned to be read-only / never /
@@ -39,18 +39,25 @@ enum class htm_mode : std::uint8_t {
   emulated,  // the RTM model (htm/emulator.hpp)
 };
 
-enum class stm_algorithm : std::uint8_t { off, norec };
+enum class stm_algorithm : std::uint8_t { off, norec, orec };
 
 // Which software attempts run unlogged (docs/stm.md).
 enum class read_only_mode : std::uint8_t { learn, off, always };
+
+// How a software attempt runs (read_only.hpp, start_kind()).
+enum class software_start : std::uint8_t { logged, unlogged, orec };
 
 struct engine_config {
   htm_mode htm = htm_mode::off;
   stm_algorithm stm = stm_algorithm::norec;
   // Sampled attribution of hardware aborts (profiler/sampling.cpp): on,
   // except in tests that count hardware retries exactly (testing::mode).
-  // In the padding before htm_retries.
+  // In the padding before htm_retries, as is first_software.
   bool sample = true;
+  // How a transaction's first software attempt runs at a site not learnt
+  // read-only, from stm and read_only (derive()): one byte, so that the
+  // software path's start tests one compare for the default (logged NOrec).
+  software_start first_software = software_start::logged;
   std::uint32_t htm_retries = 8;
   std::uint32_t stm_retries = 64;
   read_only_mode read_only = read_only_mode::learn;
@@ -63,6 +70,11 @@ struct engine_config {
   // solo || cost: first() tests this one byte where it tested solo, so that
   // a configuration with neither pays nothing for either.
   bool adaptive = false;
+  void derive() noexcept {
+    first_software = stm == stm_algorithm::orec            ? software_start::orec
+                     : read_only == read_only_mode::always ? software_start::unlogged
+                                                           : software_start::logged;
+  }
   // Hardware transactions may run, so software ones must announce
   // themselves ((H1) in docs/protocol.md).
   bool hardware_possible() const noexcept { return htm != htm_mode::off; }

@@ -104,11 +104,14 @@ inline void count_committed_time(thread_ctx& ctx, path_kind p, std::uint64_t t0)
   }
 }
 
+// A: the software algorithm that ran the attempt (g_config.stm's).
+template <class A = stm::norec>
 inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
-  const bool wrote = !ctx.stm.read_only();
+  A& alg = algorithm_state<A>(ctx);
+  const bool wrote = !alg.read_only();
   if (HYTM_UNLIKELY(footprint_due(ctx))) sample_footprint(ctx, path_kind::stm);
-  ctx.stm.rollback();  // the logs are spent
+  alg.rollback();  // the logs are spent
   software_leave(ctx);
   ctx.depth = 0;
   site.counters[ctr::stm_commits].add();

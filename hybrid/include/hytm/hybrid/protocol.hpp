@@ -145,10 +145,12 @@ HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std:
 // A software attempt: start; after a failed one, the next path.
 // unlogged: a read-only site's attempt without a read log (docs/stm.md).
 // Inline: every software transaction runs it, and it is a few stores.
+// A: the software algorithm (g_config.stm's).
+template <class A = stm::norec>
 inline void stm_attempt_start(thread_ctx& ctx, bool unlogged = false) {
   ctx.site->counters[ctr::stm_starts].add();
   software_enter(ctx);
-  ctx.stm.start(ctx.slot, ctx.site->rec->id, unlogged);
+  algorithm_state<A>(ctx).start(ctx.slot, ctx.site->rec->id, unlogged);
   ctx.depth = 1;
   ctx.path = path_kind::stm;
   ctx.want_serial = false;

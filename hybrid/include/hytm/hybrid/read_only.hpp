@@ -16,7 +16,7 @@
 // ro_learn << ro_max_shift), so a site that alternates does not flip-flop.
 // An unlogged restart cannot say which address moved, so conflicts are seen
 // logged: the streak counts only conflict-free commits, and a thread that
-// has just aborted runs logged for a while (start_unlogged), so the conflict
+// has just aborted runs logged for a while (start_kind), so the conflict
 // report keeps its addresses (docs/conflicts.md).  All of it is per thread
 // (site_local), like the rest of the policy.
 #pragma once
@@ -34,15 +34,23 @@ inline constexpr std::uint32_t ro_restart_weight = 8;
 inline constexpr std::uint32_t ro_debt_limit = 64;
 inline constexpr std::uint32_t ro_attempts = 1;
 
-// `aborts`: the transaction's software aborts so far.  One test of the
-// site's flag in the common case (a site that writes, mode learn).  A "hot"
-// thread (one that had a software abort in its last hot_window
-// transactions, run.hpp) runs logged, so that conflicts keep their
-// addresses while they happen and revalidate instead of restarting.
-inline bool start_unlogged(const thread_ctx& ctx, std::uint32_t aborts) noexcept {
-  if (HYTM_LIKELY(!ctx.site->unlogged))
-    return aborts == 0 && g_config.read_only == read_only_mode::always;
-  return aborts < ro_attempts && ctx.hot == 0 && g_config.read_only != read_only_mode::off;
+// `aborts`: the transaction's software aborts so far.  Two tests in the
+// common case (a site that writes, NOrec, mode learn): the site's flag and
+// g_config.first_software.  A "hot" thread (one that had a software abort
+// in its last hot_window transactions, run.hpp) runs logged, so that
+// conflicts keep their addresses while they happen and revalidate instead
+// of restarting.  The orec algorithm has no unlogged attempts; a site may
+// still carry a flag learnt under NOrec (tests switch algorithms).
+inline software_start start_kind(const thread_ctx& ctx, std::uint32_t aborts) noexcept {
+  const software_start first = g_config.first_software;
+  if (HYTM_LIKELY(!ctx.site->unlogged)) {
+    if (HYTM_LIKELY(first == software_start::logged)) return software_start::logged;
+    return first == software_start::unlogged && aborts != 0 ? software_start::logged : first;
+  }
+  if (aborts < ro_attempts && ctx.hot == 0 && g_config.read_only != read_only_mode::off &&
+      first != software_start::orec)
+    return software_start::unlogged;
+  return first == software_start::orec ? first : software_start::logged;
 }
 
 inline void unlearn_read_only(site_local& s) noexcept {

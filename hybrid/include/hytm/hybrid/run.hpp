@@ -29,15 +29,16 @@ using result_t = std::decay_t<std::invoke_result_t<F&, serial_tx&>>;
 template <class F>
 consteval bool check_body() {
   static_assert(std::is_invocable_v<F&, htm_tx&> && std::is_invocable_v<F&, stm_tx&> &&
-                    std::is_invocable_v<F&, stm_ro_tx&> && std::is_invocable_v<F&, serial_tx&> &&
-                    std::is_invocable_v<F&, emu_tx&>,
+                    std::is_invocable_v<F&, stm_ro_tx&> && std::is_invocable_v<F&, stm_orec_tx&> &&
+                    std::is_invocable_v<F&, serial_tx&> && std::is_invocable_v<F&, emu_tx&>,
                 "a transaction body is a callable taking `auto& tx`");
   static_assert(!noexcept(std::declval<F&>()(std::declval<stm_tx&>())),
                 "a transaction body must not be noexcept: aborts leave it by exception");
   static_assert(std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, stm_tx&>>> &&
                     std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, htm_tx&>>> &&
                     std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, emu_tx&>>> &&
-                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, stm_ro_tx&>>>,
+                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, stm_ro_tx&>>> &&
+                    std::is_same_v<result_t<F>, std::decay_t<std::invoke_result_t<F&, stm_orec_tx&>>>,
                 "a transaction body must return the same type on every path");
   return true;
 }
@@ -188,22 +189,23 @@ unsigned run_htm(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0
   return htm::started;
 }
 
-// One software attempt's body on tx object type Tx (stm_tx, or stm_ro_tx
-// for an unlogged read-only attempt).  True: the body ran and the attempt
-// committed; false: it aborted.  A user exception leaves from a consistent
-// state only; the tx object ends before the commit handlers run.
+// One software attempt's body on tx object type Tx (stm_tx, stm_ro_tx for
+// an unlogged read-only attempt, stm_orec_tx).  True: the body ran and the
+// attempt committed; false: it aborted.  A user exception leaves from a
+// consistent state only; the tx object ends before the commit handlers run.
 template <class Tx, class F, class R>
 bool stm_body(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
   tx_in_slot<Tx> held(ctx);
   Tx& tx = held.tx;
+  auto& alg = algorithm_state<typename Tx::algorithm>(ctx);
   try {
     out.run(body, tx);
-    return ctx.stm.commit();
+    return alg.commit();
   } catch (const tx_abort&) {
   } catch (...) {
     // A user exception escapes only from a consistent state: if the
     // attempt was doomed (an abort swallowed by the body) it runs again.
-    if (!ctx.stm.doomed() && ctx.stm.validate()) {
+    if (!alg.doomed() && alg.validate()) {
       ctx.body_threw = true;  // it wins over an on_abort handler's (R5)
       stm_aborted(ctx, t0);
       ctx.site->counters[ctr::exceptions].add();
@@ -213,12 +215,31 @@ bool stm_body(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
   return false;
 }
 
+// A software attempt on the orec algorithm (HYTM_STM=orec).  Every attempt
+// logged: the orec algorithm has no unlogged mode.  Out of line, so that
+// the NOrec attempt below, inlined into the caller, compiles as it would
+// without it (examples/costs/measure.sh: its instruction counts).
+template <class F, class R>
+HYTM_NOINLINE bool run_stm_orec(F& body, result_slot<R>& out, thread_ctx& ctx,
+                                attempt_policy& pol, path_kind& next) {
+  const std::uint64_t t0 = attempt_start(ctx);
+  stm_attempt_start<stm::orec>(ctx);
+  if (stm_body<stm_orec_tx>(body, out, ctx, t0)) {
+    stm_committed<stm::orec>(ctx, t0);
+    return true;
+  }
+  next = stm_attempt_failed(ctx, pol, t0);
+  return false;
+}
+
 // A software attempt.  True: committed.  False: `next` says where to go.
 template <class F, class R>
 bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
              path_kind& next) {
+  const software_start how = start_kind(ctx, pol.stm_aborts());  // read_only.hpp
+  if (HYTM_UNLIKELY(how == software_start::orec)) return run_stm_orec(body, out, ctx, pol, next);
   const std::uint64_t t0 = attempt_start(ctx);
-  const bool unlogged = start_unlogged(ctx, pol.stm_aborts());  // read_only.hpp
+  const bool unlogged = how == software_start::unlogged;
   stm_attempt_start(ctx, unlogged);
   const bool committed = unlogged ? stm_body<stm_ro_tx>(body, out, ctx, t0)
                                   : stm_body<stm_tx>(body, out, ctx, t0);
@@ -321,6 +342,8 @@ result_t<F> joined(F& body, thread_ctx& ctx) {
       if (ctx.emulated) return nested_speculative(body, *static_cast<emu_tx*>(ctx.tx));
       return nested_speculative(body, *static_cast<htm_tx*>(ctx.tx));
     case path_kind::stm:
+      if (g_config.stm == stm_algorithm::orec)
+        return nested_speculative(body, *static_cast<stm_orec_tx*>(ctx.tx));
       if (ctx.stm.unlogged()) return nested_speculative(body, *static_cast<stm_ro_tx*>(ctx.tx));
       return nested_speculative(body, *static_cast<stm_tx*>(ctx.tx));
     case path_kind::serial: break;

@@ -16,6 +16,7 @@
 
 #include "hytm/core/activity.hpp"
 #include "hytm/hybrid/alloc_cache.hpp"
+#include "hytm/hybrid/config.hpp"
 #include "hytm/hybrid/handler.hpp"
 #include "hytm/core/backoff.hpp"
 #include "hytm/fallback/undo_log.hpp"
@@ -23,6 +24,7 @@
 #include "hytm/hybrid/site.hpp"
 #include "hytm/hybrid/solo.hpp"
 #include "hytm/stm/norec.hpp"
+#include "hytm/stm/orec.hpp"
 
 struct hytm_tx;  // the C interface's transaction (hytm.h)
 
@@ -86,7 +88,11 @@ struct alignas(cache_line) thread_ctx {
   ::hytm_tx* c_nested = nullptr;
   bool c_active = false;
 
+  // The software algorithm's state: one of the two is used, the one
+  // g_config.stm names (every software transaction of a process runs the
+  // same algorithm, docs/stm.md).
   stm::norec stm;
+  stm::orec orec;
   htm::emulated_tx emu;
   undo_log undo;
   // The logs below keep their capacity across transactions; a hardware
@@ -141,6 +147,28 @@ struct alignas(cache_line) thread_ctx {
   std::uint8_t tx_stages = 0;
   std::uint64_t tx_spent[3] = {0, 0, 0};
 };
+
+namespace detail {
+// The thread's state for software algorithm A.
+template <class A>
+A& algorithm_state(thread_ctx& ctx) noexcept;
+template <>
+[[gnu::always_inline]] inline stm::norec& algorithm_state<stm::norec>(thread_ctx& ctx) noexcept {
+  return ctx.stm;
+}
+template <>
+[[gnu::always_inline]] inline stm::orec& algorithm_state<stm::orec>(thread_ctx& ctx) noexcept {
+  return ctx.orec;
+}
+// f(state) with the state of the algorithm this process runs (g_config.stm),
+// for the code outside the attempt's body (the epilogues, the C interface),
+// which is not instantiated per algorithm.
+template <class F>
+decltype(auto) with_algorithm(thread_ctx& ctx, F&& f) {
+  if (HYTM_UNLIKELY(g_config.stm == stm_algorithm::orec)) return f(ctx.orec);
+  return f(ctx.stm);
+}
+}  // namespace detail
 
 namespace detail {
 // The generation of the calling thread's tx object in flight, bumped when a

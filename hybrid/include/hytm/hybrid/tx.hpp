@@ -4,7 +4,8 @@
 //   htm_tx     inside an RTM region: loads and stores are plain (one mov);
 //              the hardware tracks them.
 //   stm_tx     NOrec barriers, inlined: loads are logged and validated,
-//              stores are buffered until commit.
+//              stores are buffered until commit (stm_orec_tx: the same over
+//              the orec algorithm, when HYTM_STM=orec).
 //   stm_ro_tx  the same at a site learned to be read-only: loads are
 //              validated, not logged; a store restarts the attempt logged.
 //   serial_tx  the thread runs alone: plain loads; stores log the old value
@@ -357,10 +358,13 @@ class emu_tx : public tx_bulk<emu_tx> {
   }
 };
 
-// The software path, over NOrec.
-class stm_tx : public tx_bulk<stm_tx> {
+// The software path, over algorithm A (stm::norec or stm::orec, the one
+// g_config.stm names): stm_tx is NOrec's, stm_orec_tx the orec algorithm's.
+template <class A>
+class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
  public:
-  explicit stm_tx(thread_ctx& ctx) noexcept : tx_bulk(ctx) {}
+  using algorithm = A;
+  explicit stm_tx_on(thread_ctx& ctx) noexcept : tx_bulk<stm_tx_on<A>>(ctx) {}
 
   // Inlined whole into the body: the fast path is a dozen instructions
   // (docs/stm.md), the rest is one call.
@@ -368,12 +372,12 @@ class stm_tx : public tx_bulk<stm_tx> {
   [[gnu::always_inline]] T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
-    live();
+    this->live();
     if constexpr (pieces::is_word_like<T>) {
       if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
         std::uint64_t v;
-        if (HYTM_UNLIKELY(!ctx_->stm.read_fast(&obj, sizeof(T), v))) {
-          const stm::read_result r = ctx_->stm.read_slow(&obj, sizeof(T));
+        if (HYTM_UNLIKELY(!alg().read_fast(&obj, sizeof(T), v))) {
+          const stm::read_result r = alg().read_slow(&obj, sizeof(T));
           if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
           v = r.value;
         }
@@ -390,10 +394,10 @@ class stm_tx : public tx_bulk<stm_tx> {
   [[gnu::always_inline]] void store(T& obj, std::type_identity_t<T> v) {
     static_assert(detail::shareable<T>, "tx.store needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
-    live();
+    this->live();
     if constexpr (pieces::is_word_like<T>) {
       if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
-        ctx_->stm.write(&obj, sizeof(T), detail::to_bits(v));
+        alg().write(&obj, sizeof(T), detail::to_bits(v));
         return;
       }
       store_split<T>(&obj, v);
@@ -403,26 +407,29 @@ class stm_tx : public tx_bulk<stm_tx> {
     }
   }
   void read(void* dst, const void* src, std::size_t n) {
-    live();
+    this->live();
     read_pieces(dst, src, n);
   }
   void write(void* dst, const void* src, std::size_t n) {
-    live();
+    this->live();
     write_pieces(dst, src, n);
   }
   void irrevocable() {
-    live();
-    ctx_->want_serial = true;
-    ctx_->serial_why = ctr::fb_irrevocable;
-    ctx_->stm.doom(stm::abort_reason::explicit_restart);
+    this->live();
+    this->ctx_->want_serial = true;
+    this->ctx_->serial_why = ctr::fb_irrevocable;
+    alg().doom(stm::abort_reason::explicit_restart);
     detail::throw_abort();
   }
   [[noreturn]] void restart() {
-    live();
-    ctx_->restart_asked = true;
-    ctx_->stm.doom(stm::abort_reason::explicit_restart);
+    this->live();
+    this->ctx_->restart_asked = true;
+    alg().doom(stm::abort_reason::explicit_restart);
     detail::throw_abort();
   }
+
+ protected:
+  [[gnu::always_inline]] A& alg() const noexcept { return detail::algorithm_state<A>(*this->ctx_); }
 
  private:
   friend struct detail::tx_access;
@@ -441,7 +448,7 @@ class stm_tx : public tx_bulk<stm_tx> {
   void read_pieces(void* dst, const void* src, std::size_t n) {
     auto* out = static_cast<unsigned char*>(dst);
     pieces::split(src, n, [&](void* p, std::size_t k) {
-      const stm::read_result r = ctx_->stm.read(p, k);
+      const stm::read_result r = alg().read(p, k);
       if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
       std::memcpy(out, &r.value, k);  // little-endian: low bytes first
       out += k;
@@ -452,7 +459,7 @@ class stm_tx : public tx_bulk<stm_tx> {
     pieces::split(dst, n, [&](void* p, std::size_t k) {
       std::uint64_t w = 0;
       std::memcpy(&w, in, k);
-      ctx_->stm.write(p, k, w);
+      alg().write(p, k, w);
       in += k;
     });
   }
@@ -462,14 +469,17 @@ class stm_tx : public tx_bulk<stm_tx> {
   // if not, the exception came from a doomed attempt and it simply runs
   // again.
   [[noreturn]] void nested_threw() {
-    if (!ctx_->stm.doomed() && ctx_->stm.validate()) {
-      ctx_->want_serial = true;
-      ctx_->serial_why = ctr::fb_exception;
-      ctx_->stm.doom(stm::abort_reason::explicit_restart);
+    if (!alg().doomed() && alg().validate()) {
+      this->ctx_->want_serial = true;
+      this->ctx_->serial_why = ctr::fb_exception;
+      alg().doom(stm::abort_reason::explicit_restart);
     }
     detail::throw_abort();
   }
 };
+
+using stm_tx = stm_tx_on<stm::norec>;
+using stm_orec_tx = stm_tx_on<stm::orec>;
 
 // The software path at a site that has been read-only (docs/stm.md): loads
 // are validated against the start snapshot but not logged; a moved snapshot

@@ -3,9 +3,12 @@
 // The dispatcher (hybrid/) instantiates a transaction body once per
 // algorithm, so loads and stores inline into the body; an algorithm is
 // therefore a compile-time plug-in, the way libitm's methods are run-time
-// ones.  To add one (an orec-based algorithm for many cores, say): write a
-// class that satisfies this concept, add it to the list in
-// hybrid/include/hytm/hybrid/config.hpp, and the conformance suite runs it.
+// ones.  Two satisfy it: norec (the default) and orec (HYTM_STM=orec).  To
+// add one: write a class that satisfies this concept, name it in
+// stm_algorithm (hybrid/include/hytm/hybrid/config.hpp) and in
+// detail::algorithm_state (thread_ctx.hpp), dispatch on it where orec is
+// (run.hpp's run_stm, with_algorithm), and give it conformance modes
+// (tests/conformance/modes.cpp).
 #pragma once
 
 #include <concepts>

@@ -55,6 +55,16 @@ class read_log {
     return nullptr;
   }
 
+  // The first piece, in log order, for which pred(address, size, logged
+  // value) is true; null if none.  (The orec algorithm's validation, which
+  // also looks at each piece's ownership record.)
+  template <class P>
+  const void* find_if(P&& pred) const noexcept {
+    for (const entry* i = data_; i != end_; ++i)
+      if (pred(address(*i), size(*i), i->value)) return address(*i);
+    return nullptr;
+  }
+
   std::size_t size() const noexcept { return static_cast<std::size_t>(end_ - data_); }
   void clear() noexcept {
     end_ = data_;

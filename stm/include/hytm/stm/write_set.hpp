@@ -49,6 +49,20 @@ class write_set {
     }
   }
 
+  // The piece of k bytes at byte `off` of e's word: the bytes the
+  // transaction wrote from e, the others from `mem` (what memory holds for
+  // the piece, its low byte first).  A load of a word it has written.
+  static std::uint64_t overlay(const entry& e, unsigned off, std::size_t k, std::uint64_t mem) noexcept {
+    std::uint64_t out = 0;
+    for (unsigned i = 0; i < k; ++i) {
+      const unsigned b = off + i;
+      const std::uint64_t byte = (e.mask & (1u << b)) ? (e.value >> (8 * b)) & 0xff
+                                                       : (mem >> (8 * i)) & 0xff;
+      out |= byte << (8 * i);
+    }
+    return out;
+  }
+
   // Records the piece [p, p + k) with value v (k in 1, 2, 4, 8; aligned).
   void put(void* p, std::size_t k, std::uint64_t v) {
     const auto a = reinterpret_cast<std::uintptr_t>(p);
@@ -70,6 +84,16 @@ class write_set {
       }
       pieces::store_masked(e.word, reinterpret_cast<const unsigned char*>(&e.value), e.mask, 8, mo);
     }
+  }
+
+  // Asks for each line the write-back will store to in exclusive state
+  // (prefetchw: a hint, a no-op where the CPU lacks it), so that the stores
+  // made while seq is odd hit lines this core owns instead of waiting for
+  // another core to give them up.  On a line a hardware transaction has
+  // read, the request aborts that transaction, as the store would a moment
+  // later.
+  [[gnu::target("prfchw")]] void prefetch_for_write() const noexcept {
+    for (const entry& e : entries_) __builtin_prefetch(reinterpret_cast<const void*>(e.word), 1, 3);
   }
 
   // Reports every written word to the write observer (a cache model).
