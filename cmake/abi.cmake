@@ -13,8 +13,11 @@
 #   `cmake --build build/default --target abi-update-symbols`.
 # History: 0 until 2026-12-01; 1 since, when the commit steps, the thread-context lookup and the C
 # interface's loads and stores went inline (thread_ctx's layout changed, and out-of-line functions
-# that programs built against 0 call were removed).
-set(HYTM_ABI_VERSION 1)
+# that programs built against 0 call were removed).  2 since the evening of 2026-12-01: the serial undo log's layout
+# (which hytm.h's inline serial store appends to), the second software algorithm's state in
+# thread_ctx, the cost rule's and the sampler's per-site records and counters (site_local, the
+# counter list), and engine_config's new bytes.
+set(HYTM_ABI_VERSION 2)
 
 set(HYTM_VERSION_SCRIPT ${PROJECT_SOURCE_DIR}/hybrid/libhytm.map)
 file(READ ${HYTM_VERSION_SCRIPT} _hytm_map)
