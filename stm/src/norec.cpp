@@ -1,8 +1,8 @@
 #include "hytm/stm/norec.hpp"
 
-#include "hytm/core/backoff.hpp"
 #include "hytm/core/write_observer.hpp"
 #include "hytm/stm/algorithm.hpp"
+#include "seq_writer.hpp"
 
 namespace hytm::stm {
 
@@ -10,14 +10,7 @@ norec_globals g_norec;
 
 static_assert(software_algorithm<norec>);
 
-std::uint64_t norec::wait_even() noexcept {
-  backoff b;
-  for (;;) {
-    const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (N6)
-    if ((s & 1) == 0) return s;
-    b.pause();
-  }
-}
+std::uint64_t norec::wait_even() noexcept { return seq_writer::wait_even(); }
 
 // Waits out a writer, re-reads every logged value and, if all still match,
 // moves the snapshot.  (N3): the value loads are acquire and sit between the
@@ -112,52 +105,22 @@ read_result norec::read_own(const void* p, std::size_t k) {
   return {write_set::overlay(*e, off, k, mem), true};
 }
 
+// seq is odd, and every other transaction's reads go to their slow path,
+// only for the write-back (N5): seq_writer.hpp has the steps around it.
 bool norec::commit_writer() {
-  // seq is odd, and every other transaction's reads go to their slow path,
-  // only for the write-back: everything else is done before the lock.
-  //  - A snapshot that moved is revalidated now, outside the lock, so that
-  //    the CAS below succeeds at its first try and the check of `external`
-  //    under the lock finds nothing to re-read, unless a commit slips in
-  //    between.
-  //  - The lines to be written are requested in exclusive state.
-  if (g_norec.seq.load(std::memory_order_acquire) != snap_ ||
-      g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
-    if (!revalidate()) {
-      last_abort_ = abort_reason::lock;
-      return false;
-    }
+  std::uint64_t s;
+  if (!seq_writer::lock(snap_, ext_snap_, writes_, [&] { return revalidate(); }, s)) {
+    last_abort_ = abort_reason::lock;
+    return false;
   }
-  writes_.prefetch_for_write();
-  std::uint64_t s = snap_;
-  // (N4): take the sequence lock from our snapshot; if another writer got
-  // there first, revalidate against its writes and try from the new one.
-  while (!g_norec.seq.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
-                                            std::memory_order_relaxed)) {
-    if (!revalidate()) {
-      last_abort_ = abort_reason::lock;
-      return false;
-    }
-    s = snap_;
-  }
-  observe_write(&g_norec.seq, sizeof g_norec.seq);  // a model of the cache sees it
-  // seq is odd now: hardware transactions in flight had read it and abort;
-  // new ones see it odd and do not start.  So `external` can no longer move,
-  // and one check of it (plus values if it moved) closes the window since our
-  // last validation.
-  if (g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
-    if (const void* changed = reads_.first_changed()) {
-      g_norec.seq.store(s + 2, std::memory_order_release);  // (N6): nothing written
-      observe_write(&g_norec.seq, sizeof g_norec.seq);
-      conflict_addr_ = changed;
-      doom(abort_reason::lock);
-      return false;
-    }
+  if (const void* changed = seq_writer::changed_under_lock(ext_snap_, reads_, s)) {
+    conflict_addr_ = changed;
+    doom(abort_reason::lock);
+    return false;
   }
   writes_.write_back(std::memory_order_release);  // (N5)
   if (HYTM_UNLIKELY(g_write_observer != nullptr)) writes_.observe();
-  g_norec.last_writer.store(tag_, std::memory_order_relaxed);  // a hint only
-  g_norec.seq.store(s + 2, std::memory_order_release);  // (N6)
-  observe_write(&g_norec.seq, sizeof g_norec.seq);
+  seq_writer::unlock(s, tag_);
   return true;
 }
 

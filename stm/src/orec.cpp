@@ -3,6 +3,7 @@
 #include "hytm/core/backoff.hpp"
 #include "hytm/core/write_observer.hpp"
 #include "hytm/stm/algorithm.hpp"
+#include "seq_writer.hpp"
 
 namespace hytm::stm {
 
@@ -12,14 +13,7 @@ static_assert(software_algorithm<orec>);
 static_assert(orec_table::locked > (std::uint64_t{1} << 63),
               "a locked orec must compare above every snapshot (one compare on the fast path)");
 
-std::uint64_t orec::wait_even() noexcept {
-  backoff b;
-  for (;;) {
-    const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (O3)
-    if ((s & 1) == 0) return s;
-    b.pause();
-  }
-}
+std::uint64_t orec::wait_even() noexcept { return seq_writer::wait_even(); }  // (O3)
 
 namespace {
 
@@ -125,36 +119,15 @@ read_result orec::read_own(const void* p, std::size_t k) {
 
 // (O6).
 bool orec::commit_writer() {
-  if (g_norec.seq.load(std::memory_order_acquire) != snap_ ||
-      g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
-    if (!revalidate()) {
-      last_abort_ = abort_reason::lock;
-      return false;
-    }
+  std::uint64_t s;
+  if (!seq_writer::lock(snap_, ext_snap_, writes_, [&] { return revalidate(); }, s)) {
+    last_abort_ = abort_reason::lock;
+    return false;
   }
-  writes_.prefetch_for_write();
-  std::uint64_t s = snap_;
-  // (N4) as NOrec: a CAS from the snapshot succeeds only if no writer
-  // committed since the validation at that snapshot.
-  while (!g_norec.seq.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
-                                            std::memory_order_relaxed)) {
-    if (!revalidate()) {
-      last_abort_ = abort_reason::lock;
-      return false;
-    }
-    s = snap_;
-  }
-  observe_write(&g_norec.seq, sizeof g_norec.seq);
-  // seq odd: no hardware transaction commits from here on, and no other
-  // software write-back runs.
-  if (g_norec.external.load(std::memory_order_acquire) != ext_snap_) {
-    if (const void* changed = reads_.first_changed()) {
-      g_norec.seq.store(s + 2, std::memory_order_release);  // nothing written
-      observe_write(&g_norec.seq, sizeof g_norec.seq);
-      conflict_addr_ = changed;
-      doom(abort_reason::lock);
-      return false;
-    }
+  if (const void* changed = seq_writer::changed_under_lock(ext_snap_, reads_, s)) {
+    conflict_addr_ = changed;
+    doom(abort_reason::lock);
+    return false;
   }
   const std::vector<write_set::entry>& w = writes_.entries();
   // (O2): relaxed, ordered before the data by the data's release stores.
@@ -162,9 +135,7 @@ bool orec::commit_writer() {
   writes_.write_back(std::memory_order_release);
   if (HYTM_UNLIKELY(g_write_observer != nullptr)) writes_.observe();
   for (const write_set::entry& e : w) orec_of(e.word).store(s + 2, std::memory_order_release);  // (O3)
-  g_norec.last_writer.store(tag_, std::memory_order_relaxed);  // a hint only
-  g_norec.seq.store(s + 2, std::memory_order_release);  // (O3), (N6)
-  observe_write(&g_norec.seq, sizeof g_norec.seq);
+  seq_writer::unlock(s, tag_);  // (O3), (N6)
   return true;
 }
 
