@@ -56,6 +56,21 @@ TEST_P(EscapedTx, StoreInTheNextTransactionIsRefused) {
       message);
 }
 
+TEST_P(EscapedTx, LoadInTheNextTransactionIsRefused) {
+  // The software path's fast load makes no generation check of its own: a
+  // stale tx's snapshot copy is poisoned when its attempt ends, so the
+  // load misses even inside a new attempt whose snapshot is current.
+  EXPECT_DEATH(
+      {
+        escape([](auto& tx) { (void)tx.load(x); });
+        hytm::atomic([&](auto& tx) {
+          (void)tx.load(x);
+          later();
+        });
+      },
+      message);
+}
+
 TEST_P(EscapedTx, LoadAndOtherOperationsAreRefused) {
   EXPECT_DEATH(
       {

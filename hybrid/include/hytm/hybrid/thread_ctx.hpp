@@ -67,7 +67,7 @@ struct alignas(cache_line) thread_ctx {
   // tx_in_slot): a reference that escapes an attempt names a slot the
   // following attempts do not use, until 63 more have run.
   static constexpr std::size_t tx_slot_count = 64;
-  alignas(16) unsigned char tx_slots[tx_slot_count][16];
+  alignas(16) unsigned char tx_slots[tx_slot_count][32];  // stm_ro_tx: 32 bytes
   site_local* site = nullptr;
   bool want_serial = false;     // irrevocable() asked for the serial path
   ctr serial_why = ctr::fb_irrevocable;  // ... or an exception left a nested transaction

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -360,11 +361,31 @@ class emu_tx : public tx_bulk<emu_tx> {
 
 // The software path, over algorithm A (stm::norec or stm::orec, the one
 // g_config.stm names): stm_tx is NOrec's, stm_orec_tx the orec algorithm's.
+//
+// NOrec's tx object keeps a copy of the attempt's snapshot, and its fast
+// load compares the global words with the copy: the generation check (R2)
+// is folded into that compare.  When the attempt ends the destructor
+// poisons the copy with a value seq never reaches, so a load through a
+// reference that escaped the attempt misses, and the slow path runs live()
+// before anything else, as every other operation does first.  The copy
+// may lag the algorithm's snapshot (read_slow() moved it; it is copied
+// back after each slow call), never lead it: a lagging copy only sends a
+// load to the slow path, which checks the algorithm's own snapshot.
 template <class A>
 class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
+  static constexpr bool keeps_snapshot = std::is_same_v<A, stm::norec>;
+  struct no_snapshot {};
+
  public:
   using algorithm = A;
-  explicit stm_tx_on(thread_ctx& ctx) noexcept : tx_bulk<stm_tx_on<A>>(ctx) {}
+  explicit stm_tx_on(thread_ctx& ctx) noexcept : tx_bulk<stm_tx_on<A>>(ctx) { resync(); }
+  // The store outlives the object on purpose: a plain store to a member in
+  // a destructor is dead to the compiler (GCC's lifetime DSE removes it);
+  // an atomic one is kept.
+  ~stm_tx_on() {
+    if constexpr (keeps_snapshot)
+      std::atomic_ref<std::uint64_t>(snap_.seq).store(stm::norec::dead_seq, std::memory_order_relaxed);
+  }
 
   // Inlined whole into the body: the fast path is a dozen instructions
   // (docs/stm.md), the rest is one call.
@@ -372,19 +393,21 @@ class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
   [[gnu::always_inline]] T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
-    this->live();
     if constexpr (pieces::is_word_like<T>) {
       if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
         std::uint64_t v;
-        if (HYTM_UNLIKELY(!alg().read_fast(&obj, sizeof(T), v))) {
-          const stm::read_result r = alg().read_slow(&obj, sizeof(T));
-          if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
-          v = r.value;
+        if constexpr (keeps_snapshot) {
+          if (HYTM_UNLIKELY(!alg().read_fast_at(&obj, sizeof(T), v, snap_))) v = read_missed(&obj, sizeof(T));
+        } else {
+          this->live();
+          if (HYTM_UNLIKELY(!alg().read_fast(&obj, sizeof(T), v))) v = read_missed(&obj, sizeof(T));
         }
         return detail::from_bits<T>(v);
       }
+      this->live();
       return load_split<T>(&obj);  // out of line: the fast path stays small
     } else {
+      this->live();
       std::array<unsigned char, sizeof(T)> b;
       read_pieces(b.data(), &obj, sizeof(T));
       return std::bit_cast<T>(b);
@@ -418,21 +441,43 @@ class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
     this->live();
     this->ctx_->want_serial = true;
     this->ctx_->serial_why = ctr::fb_irrevocable;
-    alg().doom(stm::abort_reason::explicit_restart);
+    doom(stm::abort_reason::explicit_restart);
     detail::throw_abort();
   }
   [[noreturn]] void restart() {
     this->live();
     this->ctx_->restart_asked = true;
-    alg().doom(stm::abort_reason::explicit_restart);
+    doom(stm::abort_reason::explicit_restart);
     detail::throw_abort();
   }
 
  protected:
   [[gnu::always_inline]] A& alg() const noexcept { return detail::algorithm_state<A>(*this->ctx_); }
+  // After anything that may have moved the algorithm's snapshot.
+  [[gnu::always_inline]] void resync() noexcept {
+    if constexpr (keeps_snapshot) snap_ = alg().current_snapshot();
+  }
+  // As the algorithm's doom(), whose poisoned snapshot sends every later
+  // load of the attempt (a body that swallowed the abort) to the slow
+  // path, which fails it: the copy is poisoned with it.
+  void doom(stm::abort_reason why) noexcept {
+    alg().doom(why);
+    resync();
+  }
+  // Read only by the fast loads, stm_ro_tx's included.
+  [[no_unique_address]] std::conditional_t<keeps_snapshot, stm::snapshot, no_snapshot> snap_;
 
  private:
   friend struct detail::tx_access;
+  // The fast load missed: an escaped reference (R2), a moved snapshot, a
+  // full read log, a written word or a doomed attempt (read_slow()).
+  [[gnu::always_inline]] std::uint64_t read_missed(const void* p, std::size_t k) {
+    this->live();
+    const stm::read_result r = alg().read_slow(p, k);
+    resync();
+    if (HYTM_UNLIKELY(!r.ok)) detail::throw_abort();
+    return r.value;
+  }
   // By pointer: a reference to a misaligned object is what UBSan reports.
   template <class T>
   HYTM_NOINLINE T load_split(const T* obj) {
@@ -453,6 +498,7 @@ class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
       std::memcpy(out, &r.value, k);  // little-endian: low bytes first
       out += k;
     });
+    resync();
   }
   void write_pieces(void* dst, const void* src, std::size_t n) {
     const auto* in = static_cast<const unsigned char*>(src);
@@ -472,7 +518,7 @@ class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
     if (!alg().doomed() && alg().validate()) {
       this->ctx_->want_serial = true;
       this->ctx_->serial_why = ctr::fb_exception;
-      alg().doom(stm::abort_reason::explicit_restart);
+      doom(stm::abort_reason::explicit_restart);
     }
     detail::throw_abort();
   }
@@ -485,6 +531,16 @@ using stm_orec_tx = stm_tx_on<stm::orec>;
 // are validated against the start snapshot but not logged; a moved snapshot
 // or a store ends the attempt, and the policy runs it again logged
 // (hybrid/read_only.hpp).  The same object as stm_tx otherwise.
+//
+// The object keeps its own copy of the snapshot, which an unlogged attempt
+// never moves (it restarts instead), and the fast load compares the global
+// words with that copy: no load of ctx_ and no generation check (R2) on the
+// way.  The check is folded into the compare instead: when the attempt ends
+// the destructor poisons the copy with a value seq never reaches, so every
+// load through a reference that escaped the attempt misses, and the slow
+// path (moved()) runs live() before anything else, as every other
+// operation does first.  A tx of this thread's next attempts is another
+// object, in another slot (tx_in_slot), with a copy of its own.
 class stm_ro_tx : public stm_tx {
  public:
   explicit stm_ro_tx(thread_ctx& ctx) noexcept : stm_tx(ctx) {}
@@ -493,17 +549,14 @@ class stm_ro_tx : public stm_tx {
   [[gnu::always_inline]] T load(T& obj) {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
-    live();
     if constexpr (pieces::is_word_like<T>) {
       if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
         std::uint64_t v;
-        if (HYTM_UNLIKELY(!ctx_->stm.read_unlogged_fast(&obj, sizeof(T), v))) {
-          ctx_->stm.unlogged_moved();
-          detail::throw_abort();
-        }
+        if (HYTM_UNLIKELY(!stm::norec::read_at_snapshot(&obj, sizeof(T), v, snap_))) moved();
         return detail::from_bits<T>(v);
       }
     }
+    live();
     std::array<unsigned char, sizeof(T)> b;
     read(b.data(), &obj, sizeof(T));
     return std::bit_cast<T>(b);
@@ -517,21 +570,21 @@ class stm_ro_tx : public stm_tx {
     live();
     (void)obj;
     (void)v;
-    detail::unlogged_store(*ctx_);
+    refuse_store();
   }
   template <class T>
   void store_from(T& dst, const T& src) {
     live();
     (void)dst;
     (void)src;
-    detail::unlogged_store(*ctx_);
+    refuse_store();
   }
   void write(void* dst, const void* src, std::size_t n) {
     live();
     (void)dst;
     (void)src;
     (void)n;
-    detail::unlogged_store(*ctx_);
+    refuse_store();
   }
   // Unlogged, piece by piece.
   void read(void* dst, const void* src, std::size_t n) {
@@ -548,6 +601,20 @@ class stm_ro_tx : public stm_tx {
   void load_into(T& dst, T& src) {
     static_assert(detail::shareable<T>, "tx.load_into needs a non-const trivially copyable object");
     read(&dst, &src, sizeof(T));
+  }
+
+ private:
+  // A fast load missed: an escaped reference (R2, the poisoned copy), or
+  // the snapshot moved (U1).  Out of line: the body keeps one call.
+  // unlogged_store() dooms the attempt: the copy goes with it (doom()).
+  [[noreturn]] void refuse_store() {
+    snap_.seq = stm::norec::dead_seq;
+    detail::unlogged_store(*ctx_);
+  }
+  [[noreturn]] HYTM_NOINLINE void moved() {
+    live();
+    ctx_->stm.unlogged_moved();
+    detail::throw_abort();
   }
 };
 

@@ -64,6 +64,12 @@ enum class abort_reason : std::uint8_t {
   explicit_restart,  // tx.restart()
 };
 
+// (seq, external) as a transaction saw them at its start or last validation.
+struct snapshot {
+  std::uint64_t seq;
+  std::uint64_t external;
+};
+
 class norec {
  public:
   static constexpr const char* name = "norec";
@@ -99,10 +105,12 @@ class norec {
   // read_slow().  Callers that test `ok` only after read_slow() keep the
   // fast path free of that test.
   [[gnu::always_inline]] bool read_fast(const void* p, std::size_t k, std::uint64_t& v) {
-    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
-    if (HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == snap_ &&  // (N2)
-                    g_norec.external.load(std::memory_order_acquire) == ext_snap_ &&
-                    reads_.fast())) {
+    return read_fast_at(p, k, v, {snap_, ext_snap_});
+  }
+  // The same against a copy of the snapshot kept by the caller (stm_tx's),
+  // which may lag snap_ (then it misses), never lead it.
+  [[gnu::always_inline]] bool read_fast_at(const void* p, std::size_t k, std::uint64_t& v, const snapshot& at) {
+    if (HYTM_LIKELY(read_at_snapshot(p, k, v, at) && reads_.fast())) {
       reads_.push_fast(p, k, v);
       return true;
     }
@@ -120,10 +128,19 @@ class norec {
     return unlogged_moved();
   }
   [[gnu::always_inline]] bool read_unlogged_fast(const void* p, std::size_t k, std::uint64_t& v) {
-    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
-    return HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == snap_ &&  // (N2)
-                       g_norec.external.load(std::memory_order_acquire) == ext_snap_);
+    return read_at_snapshot(p, k, v, {snap_, ext_snap_});
   }
+  // The same against a copy of the snapshot kept elsewhere (stm_ro_tx's).
+  [[gnu::always_inline]] static bool read_at_snapshot(const void* p, std::size_t k, std::uint64_t& v,
+                                                      const snapshot& at) {
+    v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
+    return HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == at.seq &&  // (N2)
+                       g_norec.external.load(std::memory_order_acquire) == at.external);
+  }
+  snapshot current_snapshot() const noexcept { return {snap_, ext_snap_}; }
+  // A value of seq no snapshot holds and seq never reaches (2^63 commits):
+  // a copy set to it makes every read miss.
+  static constexpr std::uint64_t dead_seq = ~std::uint64_t{0};
   // (U1): the snapshot moved under an unlogged attempt (or it was doomed).
   HYTM_API HYTM_NOINLINE read_result unlogged_moved() noexcept;
   // The same, for callers that prefer an out parameter (the concept).
@@ -158,7 +175,7 @@ class norec {
   void doom(abort_reason why) noexcept {
     doomed_ = true;
     last_abort_ = why;
-    snap_ = ~std::uint64_t{0};  // seq never gets there: every read goes slow
+    snap_ = dead_seq;  // every read goes slow
   }
   bool doomed() const noexcept { return doomed_; }
   abort_reason last_abort() const noexcept { return last_abort_; }
