@@ -362,7 +362,7 @@ class emu_tx : public tx_bulk<emu_tx> {
 // The software path, over algorithm A (stm::norec or stm::orec, the one
 // g_config.stm names): stm_tx is NOrec's, stm_orec_tx the orec algorithm's.
 //
-// NOrec's tx object keeps a copy of the attempt's snapshot, and its fast
+// The tx object keeps a copy of the attempt's snapshot, and its fast
 // load compares the global words with the copy: the generation check (R2)
 // is folded into that compare.  When the attempt ends the destructor
 // poisons the copy with a value seq never reaches, so a load through a
@@ -373,19 +373,13 @@ class emu_tx : public tx_bulk<emu_tx> {
 // load to the slow path, which checks the algorithm's own snapshot.
 template <class A>
 class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
-  static constexpr bool keeps_snapshot = std::is_same_v<A, stm::norec>;
-  struct no_snapshot {};
-
  public:
   using algorithm = A;
   explicit stm_tx_on(thread_ctx& ctx) noexcept : tx_bulk<stm_tx_on<A>>(ctx) { resync(); }
   // The store outlives the object on purpose: a plain store to a member in
   // a destructor is dead to the compiler (GCC's lifetime DSE removes it);
   // an atomic one is kept.
-  ~stm_tx_on() {
-    if constexpr (keeps_snapshot)
-      std::atomic_ref<std::uint64_t>(snap_.seq).store(stm::norec::dead_seq, std::memory_order_relaxed);
-  }
+  ~stm_tx_on() { std::atomic_ref<std::uint64_t>(snap_.seq).store(stm::norec::dead_seq, std::memory_order_relaxed); }
 
   // Inlined whole into the body: the fast path is a dozen instructions
   // (docs/stm.md), the rest is one call.
@@ -396,12 +390,7 @@ class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
     if constexpr (pieces::is_word_like<T>) {
       if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
         std::uint64_t v;
-        if constexpr (keeps_snapshot) {
-          if (HYTM_UNLIKELY(!alg().read_fast_at(&obj, sizeof(T), v, snap_))) v = read_missed(&obj, sizeof(T));
-        } else {
-          this->live();
-          if (HYTM_UNLIKELY(!alg().read_fast(&obj, sizeof(T), v))) v = read_missed(&obj, sizeof(T));
-        }
+        if (HYTM_UNLIKELY(!alg().read_fast_at(&obj, sizeof(T), v, snap_))) v = read_missed(&obj, sizeof(T));
         return detail::from_bits<T>(v);
       }
       this->live();
@@ -454,9 +443,7 @@ class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
  protected:
   [[gnu::always_inline]] A& alg() const noexcept { return detail::algorithm_state<A>(*this->ctx_); }
   // After anything that may have moved the algorithm's snapshot.
-  [[gnu::always_inline]] void resync() noexcept {
-    if constexpr (keeps_snapshot) snap_ = alg().current_snapshot();
-  }
+  [[gnu::always_inline]] void resync() noexcept { snap_ = alg().current_snapshot(); }
   // As the algorithm's doom(), whose poisoned snapshot sends every later
   // load of the attempt (a body that swallowed the abort) to the slow
   // path, which fails it: the copy is poisoned with it.
@@ -465,7 +452,7 @@ class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
     resync();
   }
   // Read only by the fast loads, stm_ro_tx's included.
-  [[no_unique_address]] std::conditional_t<keeps_snapshot, stm::snapshot, no_snapshot> snap_;
+  stm::snapshot snap_;
 
  private:
   friend struct detail::tx_access;

@@ -139,15 +139,18 @@ class orec {
   // (read_log::fast(): room, and nothing written yet).  Once seq moved,
   // read_slow() checks the orec (O1).
   [[gnu::always_inline]] bool read_fast(const void* p, std::size_t k, std::uint64_t& v) {
-    v = pieces::load(p, k, std::memory_order_acquire);  // (O0)
-    if (HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == snap_ &&
-                    g_norec.external.load(std::memory_order_acquire) == ext_snap_ &&
-                    reads_.fast())) {
+    return read_fast_at(p, k, v, {snap_, ext_snap_});
+  }
+  // The same against the tx object's copy of the snapshot, which may lag
+  // (snap_, ext_snap_), never lead them (as NOrec's, norec::read_fast_at).
+  [[gnu::always_inline]] bool read_fast_at(const void* p, std::size_t k, std::uint64_t& v, const snapshot& at) {
+    if (HYTM_LIKELY(norec::read_at_snapshot(p, k, v, at) && reads_.fast())) {  // (O0)
       reads_.push_fast(p, k, v);
       return true;
     }
     return false;
   }
+  snapshot current_snapshot() const noexcept { return {snap_, ext_snap_}; }
   HYTM_API HYTM_NOINLINE read_result read_slow(const void* p, std::size_t k);
   bool read(const void* p, std::size_t k, std::uint64_t& v) {
     const read_result r = read(p, k);
