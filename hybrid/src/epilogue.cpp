@@ -12,6 +12,7 @@
 
 #include "hytm/elide.hpp"
 #include "profiler/attribution.hpp"
+#include "profiler/line_set.hpp"
 #include "profiler/sampling.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
@@ -28,12 +29,22 @@ void escaped_tx() {
 
 namespace {
 
-void record_footprint(thread_ctx& ctx, footprint which, auto&& fill) {
-  auto& v = ctx.scratch;
-  v.clear();
-  fill(v);
-  std::sort(v.begin(), v.end());
-  const auto lines = static_cast<std::uint64_t>(std::unique(v.begin(), v.end()) - v.begin());
+// at_most: a bound on the lines fill() pushes.
+void record_footprint(thread_ctx& ctx, footprint which, std::size_t at_most, auto&& fill) {
+  std::uint64_t lines = 0;
+  if (at_most == 0) {
+    // An unlogged read-only attempt's reads, a reader's writes.
+  } else if (at_most <= line_set::max_lines) {
+    line_set set(at_most);
+    fill(set);
+    lines = set.count();
+  } else {
+    auto& v = ctx.scratch;
+    v.clear();
+    fill(v);
+    std::sort(v.begin(), v.end());
+    lines = static_cast<std::uint64_t>(std::unique(v.begin(), v.end()) - v.begin());
+  }
   ctx.site->counters.fp[static_cast<std::size_t>(which)][footprint_bucket(lines)].add();
 }
 
@@ -262,12 +273,13 @@ void sample_footprint(thread_ctx& ctx, path_kind p) {
   // A sampled transaction's commit (sampling.hpp); one load otherwise.
   if (HYTM_UNLIKELY(t_sample.site != nullptr) && !sample_commit(ctx, p)) return;
   if (p == path_kind::serial) {
-    record_footprint(ctx, footprint::serial_writes, [&](auto& v) { ctx.undo.lines(v); });
+    // A saved piece of at most 8 bytes touches at most two lines.
+    record_footprint(ctx, footprint::serial_writes, 2 * ctx.undo.size(), [&](auto& v) { ctx.undo.lines(v); });
     return;
   }
   with_algorithm(ctx, [&](auto& alg) {
-    record_footprint(ctx, footprint::stm_reads, [&](auto& v) { alg.reads().lines(v); });
-    record_footprint(ctx, footprint::stm_writes, [&](auto& v) { alg.writes().lines(v); });
+    record_footprint(ctx, footprint::stm_reads, alg.reads().size(), [&](auto& v) { alg.reads().lines(v); });
+    record_footprint(ctx, footprint::stm_writes, alg.writes().size(), [&](auto& v) { alg.writes().lines(v); });
   });
 }
 

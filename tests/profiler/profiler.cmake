@@ -15,6 +15,8 @@
 #                     capacity overflow, marked sampled with the sample size (report and JSON)
 #   profiler_sampled_rtm_test  the same three on the real hardware path (label rtm; each skips with
 #                     "no usable RTM on this CPU" elsewhere)
+#   line_set_test     GoogleTest: the footprint's distinct-line count (profiler/line_set.hpp) equals
+#                     sort + unique for every log size it takes
 #   profiler.report   runs profiler_json_writer (stats_json() to a file; software path and RTM
 #                     model), then tools/hytm-report on the file: it must name the counter; also
 #                     the JSON's per-site sums and the tool's errors (needs python3)
@@ -22,6 +24,8 @@
 set(_profiler_dir ${CMAKE_CURRENT_LIST_DIR})
 
 hytm_test(profiler_test ${_profiler_dir}/profiler_test.cpp ${_profiler_dir}/globals.cpp)
+hytm_test(line_set_test ${_profiler_dir}/line_set_test.cpp)
+target_include_directories(line_set_test PRIVATE ${PROJECT_SOURCE_DIR}/hybrid/src)
 hytm_test(profiler_hardware_test ${_profiler_dir}/hardware_attribution_test.cpp)
 hytm_test(profiler_sampled_test ${_profiler_dir}/sampled_attribution_test.cpp)
 add_executable(profiler_sampled_rtm_test ${_profiler_dir}/sampled_attribution_test.cpp)
