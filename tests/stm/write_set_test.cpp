@@ -59,3 +59,25 @@ TEST(WriteSet, GrowsAndClears) {
   EXPECT_FALSE(ws.may_contain(reinterpret_cast<std::uintptr_t>(&words[0])));
   EXPECT_EQ(ws.find(reinterpret_cast<std::uintptr_t>(&words[7])), nullptr);
 }
+
+// overlay() merges by masks: the same bytes a byte-by-byte merge picks, for
+// every written-byte mask, every aligned piece and a value in every byte.
+TEST(WriteSet, OverlayTakesOwnBytesAndMemoryForTheRest) {
+  using hytm::stm::write_set;
+  const std::uint64_t value = 0x8877665544332211ull, mem_word = 0xF0E0D0C0B0A09080ull;
+  for (unsigned mask = 0; mask < 256; ++mask) {
+    const write_set::entry e{0x1000, value, 0, static_cast<std::uint8_t>(mask)};
+    for (std::size_t k = 1; k <= 8; k *= 2) {
+      for (unsigned off = 0; off + k <= 8; off += static_cast<unsigned>(k)) {
+        const std::uint64_t mem = (mem_word >> (8 * off)) & hytm::pieces::piece_mask(k);
+        std::uint64_t want = 0;
+        for (unsigned i = 0; i < k; ++i) {
+          const unsigned b = off + i;
+          const std::uint64_t byte = (mask & (1u << b)) ? (value >> (8 * b)) & 0xff : (mem >> (8 * i)) & 0xff;
+          want |= byte << (8 * i);
+        }
+        ASSERT_EQ(write_set::overlay(e, off, k, mem), want) << "mask " << mask << " k " << k << " off " << off;
+      }
+    }
+  }
+}

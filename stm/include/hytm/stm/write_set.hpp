@@ -10,6 +10,7 @@
 // probe of the hash index.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -52,15 +53,23 @@ class write_set {
   // The piece of k bytes at byte `off` of e's word: the bytes the
   // transaction wrote from e, the others from `mem` (what memory holds for
   // the piece, its low byte first).  A load of a word it has written.
+  // Masks, not a loop over bytes: a read of a word the transaction wrote
+  // is what an update transaction does most after its first store.
   static std::uint64_t overlay(const entry& e, unsigned off, std::size_t k, std::uint64_t mem) noexcept {
-    std::uint64_t out = 0;
-    for (unsigned i = 0; i < k; ++i) {
-      const unsigned b = off + i;
-      const std::uint64_t byte = (e.mask & (1u << b)) ? (e.value >> (8 * b)) & 0xff
-                                                       : (mem >> (8 * i)) & 0xff;
-      out |= byte << (8 * i);
-    }
-    return out;
+    const std::uint64_t piece = pieces::piece_mask(k);
+    const std::uint64_t own = (byte_mask(e.mask) >> (8 * off)) & piece;
+    return ((e.value >> (8 * off)) & own) | (mem & piece & ~own);
+  }
+  // Bit i of `bits` -> byte i of the result all ones.
+  static std::uint64_t byte_mask(std::uint8_t bits) noexcept {
+    static constexpr auto table = [] {
+      std::array<std::uint64_t, 256> t{};
+      for (unsigned b = 0; b < 256; ++b)
+        for (unsigned i = 0; i < 8; ++i)
+          if (b & (1u << i)) t[b] |= std::uint64_t{0xff} << (8 * i);
+      return t;
+    }();
+    return table[bits];
   }
 
   // Records the piece [p, p + k) with value v (k in 1, 2, 4, 8; aligned).
