@@ -36,7 +36,7 @@ const std::vector<impl_info>& implementations() {
     static const std::vector<impl_info> list = [] {
         std::vector<impl_info> v;
         auto add = [&](std::string name, std::string description, run_factory f, std::string why_missing = {}) -> impl_info& {
-            v.push_back({std::move(name), std::move(description), f, std::move(why_missing), {}, false, false, {}, false});
+            v.push_back({std::move(name), std::move(description), f, std::move(why_missing), {}, false, false, {}, false, {}});
             return v.back();
         };
         add("seq", "sequential, uninstrumented, one thread (the limit)", &make_seq_run).single_thread = true;
@@ -75,6 +75,12 @@ const std::vector<impl_info>& implementations() {
             add(name, description, nullptr, "built without libitm (not GCC, or a sanitizer build)");
 #endif
         }
+#if HYTM_BENCH_HAVE_TINYSTM
+        add("tinystm", "TinySTM (write-back, encounter-time locking), built beside: -DHYTM_BENCH_TINYSTM_DIR", &make_tinystm_run)
+            .not_workloads = {"vacation", "kmeans", "maze"};
+#else
+        add("tinystm", "TinySTM", nullptr, "built without TinySTM (-DHYTM_BENCH_TINYSTM_DIR)").not_workloads = {"vacation", "kmeans", "maze"};
+#endif
 #if HYTM_BENCH_HAVE_TBB
         add("tbb-chm", "tbb::concurrent_hash_map (hashset only)", &make_tbb_chm_run).only_workload = "hashset";
 #else
@@ -114,7 +120,7 @@ const std::vector<impl_info>& model_check_implementations() {
     static const std::vector<impl_info> list = [] {
         std::vector<impl_info> v;
 #if HYTM_BENCH_HAVE_HYTM
-        v.push_back({"hytm-rtm", "hytm, hardware path on real RTM (HYTM_HTM=force)", &make_hytm_run, {}, {{"HYTM_HTM", "force"}}, false, true, {}, false});
+        v.push_back({"hytm-rtm", "hytm, hardware path on real RTM (HYTM_HTM=force)", &make_hytm_run, {}, {{"HYTM_HTM", "force"}}, false, true, {}, false, {}});
 #else
         v.push_back({"hytm-rtm", "hytm, hardware path on real RTM (HYTM_HTM=force)", nullptr, "built without the hytm engine", {{"HYTM_HTM", "force"}},
                      false, true, {}, false});

@@ -33,8 +33,14 @@ struct impl_info {
     bool hytm = false;           // has hytm statistics
     std::string only_workload;   // non-empty: implements this workload alone (tbb-chm)
     bool elides = false;         // a lock-elision peer: counts its sections run in hardware (rtm.hpp)
+    std::vector<std::string> not_workloads;  // workloads it does not implement (tinystm)
 
-    bool runs(const std::string& workload) const { return only_workload.empty() || only_workload == workload; }
+    bool runs(const std::string& workload) const {
+        if (!only_workload.empty() && only_workload != workload) return false;
+        for (const std::string& w : not_workloads)
+            if (w == workload) return false;
+        return true;
+    }
 };
 
 const std::vector<workload_info>& workloads();

@@ -26,6 +26,9 @@ std::unique_ptr<workload_run> make_tbb_chm_run(const workload_config& cfg);
 #if HYTM_BENCH_HAVE_ITM
 std::unique_ptr<workload_run> make_itm_run(const workload_config& cfg);
 #endif
+#if HYTM_BENCH_HAVE_TINYSTM
+std::unique_ptr<workload_run> make_tinystm_run(const workload_config& cfg);
+#endif
 #if HYTM_BENCH_HAVE_HYTM
 std::unique_ptr<workload_run> make_hytm_run(const workload_config& cfg);
 void hytm_reset_stats();
