@@ -59,9 +59,10 @@ struct hytm_tx {
   sigjmp_buf env;
   bool nested;
   bool in_attempt = false;  // an attempt has started and not ended
-  // The restart point in env was set by __builtin_setjmp (hytm.h built by
-  // GCC, and hytm_atomic_named), not by sigsetjmp.
-  bool gnu_jmp = false;
+  // Non-null: the restart point was set by __builtin_setjmp (hytm.h built
+  // by GCC, and hytm_atomic_named), not by sigsetjmp, into this buffer: env
+  // itself, or the caller's own (hytm_block_begin_frame).
+  void** gnu_env = nullptr;
   hytm_tx* outer = nullptr;  // nested: the top-level C transaction, or null under C++
   hytm::path_kind next = hytm::path_kind::serial;
   std::optional<hytm::attempt_policy> policy;  // engaged from the first entry on
@@ -85,9 +86,37 @@ static_assert(std::is_standard_layout_v<hytm::undo_log> &&
                   sizeof(hytm::undo_log::entry) == sizeof(hytm_detail_undo_entry) &&
                   hytm::undo_log::size_shift == HYTM_DETAIL_UNDO_SIZE_SHIFT,
               "hytm_detail_undo mirrors undo_log");
+// hytm_detail_norec is the first four words of norec, the last two its
+// read_log's end_ and fast_limit_ (friends of both, for the offsets).
+namespace hytm::stm {
+struct c_view {
+  static_assert(offsetof(norec, snap_) == offsetof(hytm_detail_norec, snap) &&
+                offsetof(norec, ext_snap_) == offsetof(hytm_detail_norec, ext_snap) &&
+                offsetof(norec, reads_) + offsetof(read_log, end_) == offsetof(hytm_detail_norec, end) &&
+                offsetof(norec, reads_) + offsetof(read_log, fast_limit_) ==
+                    offsetof(hytm_detail_norec, fast_limit),
+                "hytm_detail_norec mirrors norec's fast-path words");
+  static_assert(sizeof(read_log::entry) == sizeof(hytm_detail_read_entry) &&
+                offsetof(read_log::entry, tagged) == offsetof(hytm_detail_read_entry, tagged) &&
+                offsetof(read_log::entry, value) == offsetof(hytm_detail_read_entry, value),
+                "hytm_detail_read_entry mirrors read_log::entry");
+  static hytm_detail_norec* of(norec& n) { return reinterpret_cast<hytm_detail_norec*>(&n.snap_); }
+  // The size code of the entry's tag, as read_log::tag() writes it.
+  static bool same_tags() {
+    return read_log::tag(nullptr, 8) == 0 &&
+           read_log::tag(nullptr, 4) == std::uintptr_t{1} << HYTM_DETAIL_READ_SIZE_SHIFT &&
+           read_log::tag(nullptr, 2) == std::uintptr_t{2} << HYTM_DETAIL_READ_SIZE_SHIFT &&
+           read_log::tag(nullptr, 1) == std::uintptr_t{3} << HYTM_DETAIL_READ_SIZE_SHIFT;
+  }
+};
+}  // namespace hytm::stm
 static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t) &&
                   std::atomic<std::uint64_t>::is_always_lock_free,
               "hytm_detail_tx points at the protocol's atomic words as plain uint64_t");
+
+namespace {
+void commit_any(hytm_tx* tx);
+}
 
 hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
     : head{}, ctx(&c), nested(is_nested), htm(c), stm(c), orec(c), serial(c) {
@@ -102,6 +131,11 @@ hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
   head.external = reinterpret_cast<std::uint64_t*>(&hytm::stm::g_norec.external);
   head.env = &env;
   head.undo = reinterpret_cast<hytm_detail_undo*>(&c.undo);
+  head.commit = &commit_any;
+  head.norec = hytm::stm::c_view::of(c.stm);
+  head.seq = reinterpret_cast<const std::uint64_t*>(&hytm::stm::g_norec.seq);
+  if (!hytm::stm::c_view::same_tags())
+    hytm::detail::misuse("hytm_tx: the read log's size codes differ from hytm_detail_read_entry's");
 }
 
 namespace {
@@ -115,7 +149,7 @@ namespace d = hytm::detail;
   // __builtin_longjmp: GCC's own format (frame pointer, receiver, stack
   // pointer), written by a GCC-compiled __builtin_setjmp (hytm.h tells the
   // library so through hytm_block_begin_gnu).
-  if (top->gnu_jmp) __builtin_longjmp(reinterpret_cast<void**>(&top->env), 1);
+  if (top->gnu_env) __builtin_longjmp(top->gnu_env, 1);
   siglongjmp(top->env, 1);
 }
 
@@ -159,6 +193,14 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
   return frame > top->frame || (frame == top->frame && caller == top->caller);
 }
 
+// The attempt reads with NOrec's logged fast path, which hytm.h's inline
+// load repeats (LOADS_NOREC): not the orec algorithm, nor an unlogged
+// attempt (a C++ read-only site's, that a C block is nested in).
+bool norec_inline(const hytm::thread_ctx& ctx) {
+  return ctx.path == path_kind::stm && hytm::g_config.stm != hytm::stm_algorithm::orec &&
+         !ctx.stm.unlogged();
+}
+
 [[gnu::always_inline]] inline hytm_tx* block_enter(const char* site, std::uintptr_t frame,
                                                   const void* caller) {
   hytm::thread_ctx& ctx = hytm::current_ctx();
@@ -176,6 +218,7 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
     // model and in software they go through the library.
     n->head.mode = ctx.path == path_kind::serial                ? HYTM_DETAIL_SERIAL
                    : ctx.path == path_kind::htm && !ctx.emulated ? HYTM_DETAIL_PLAIN
+                   : norec_inline(ctx)                           ? HYTM_DETAIL_LOADS_NOREC
                                                                  : HYTM_DETAIL_CALL;
     return n;
   }
@@ -218,6 +261,10 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   return *::new (&obj) Tx(ctx);
 }
 
+void commit_htm(hytm_tx* tx);
+void commit_stm(hytm_tx* tx);
+void commit_serial(hytm_tx* tx);
+
 // One hardware attempt: true inside the region (the caller returns into the
 // block), else false with tx->next the policy's next path.  Always inline,
 // so that the region begins in the exported function the block called.
@@ -230,6 +277,7 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   ctx.c_active = true;
   tx->head.mode = HYTM_DETAIL_REGION;
   tx->head.announced = 0;
+  tx->head.commit = &commit_htm;
   const unsigned s = d::htm_start(ctx);
   if (s == hytm::htm::started) return true;
   tx->head.mode = HYTM_DETAIL_CALL;
@@ -256,7 +304,9 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
         } else {
           d::stm_attempt_start(ctx);
           ctx.tx = &fresh(tx->stm, ctx);
+          tx->head.mode = HYTM_DETAIL_LOADS_NOREC;  // logged NOrec: the caller's loads inline
         }
+        tx->head.commit = &commit_stm;
         tx->in_attempt = true;
         ctx.c_active = true;
         return;
@@ -267,6 +317,7 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
         tx->in_attempt = true;
         ctx.c_active = true;
         tx->head.mode = HYTM_DETAIL_SERIAL;  // alone: the caller's loads are plain
+        tx->head.commit = &commit_serial;
         return;
     }
   }
@@ -297,6 +348,8 @@ HYTM_NOINLINE void commit_htm(hytm_tx* tx) {
 
 HYTM_NOINLINE void commit_stm(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
+  // Before the commit, which may jump back: a dead attempt's loads call.
+  tx->head.mode = HYTM_DETAIL_CALL;
   if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) {
     if (!ctx.orec.commit()) c_abort(tx);
     tx->in_attempt = false;
@@ -332,6 +385,10 @@ HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
   }
 }
 
+// head.commit outside an attempt's own: the dispatch (and the library's
+// report of a commit outside its transaction).
+void commit_any(hytm_tx* tx) { block_commit(tx); }
+
 }  // namespace
 
 namespace hytm::detail {
@@ -345,11 +402,14 @@ extern "C" {
 // inside the region and needs no restart point (an abort resumes here, and
 // the next path starts before this returns); after any other start the
 // caller sets the restart point in its own frame, which is in time: nothing
-// can abort before the block's first transactional call.
+// can abort before the block's first transactional call.  `gnu`: the restart
+// point is a __builtin_setjmp, into `env` if given (set already, in the
+// caller's frame), else into tx->env.
 [[gnu::always_inline]] inline hytm_tx* block_begin(const char* site, std::uintptr_t frame,
-                                                  const void* caller, bool gnu_jmp) {
+                                                  const void* caller, bool gnu,
+                                                  void** env = nullptr) {
   hytm_tx* const tx = block_enter(site, frame, caller);
-  tx->gnu_jmp = gnu_jmp;
+  tx->gnu_env = !gnu ? nullptr : env ? env : reinterpret_cast<void**>(&tx->env);
   block_attempt(tx);
   return tx;
 }
@@ -364,12 +424,30 @@ hytm_tx* hytm_block_begin_gnu(const char* site) {
                      __builtin_return_address(0), true);
 }
 
+// HYTM_BEGIN's entry (layout 3 on, GCC): the restart point is set already,
+// by __builtin_setjmp into `env`, in the caller's frame, which outlives
+// the attempt.  Written before the attempt starts: an abort of its first
+// attempt jumps there.  A nested block's buffer is never used (it restarts
+// with its outer transaction).
+hytm_tx* hytm_block_begin_frame(const char* site, void** env) {
+  return block_begin(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+                     __builtin_return_address(0), true, env);
+}
+
+// Back at hytm_block_begin_frame's restart point: the jump came from this
+// thread's top-level C transaction (jump()), whose next attempt starts now.
+hytm_tx* hytm_block_resume(void) {
+  hytm_tx* const tx = hytm::current_ctx().c_top;
+  block_attempt(tx);
+  return tx;
+}
+
 // The entry of programs built against the first hytm.h: enter only, then
 // sigsetjmp and hytm_block_attempt() in the caller.
 hytm_tx* hytm_block_enter(const char* site) {
   hytm_tx* const tx = block_enter(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
                                   __builtin_return_address(0));
-  tx->gnu_jmp = false;
+  tx->gnu_env = nullptr;
   return tx;
 }
 
