@@ -58,7 +58,6 @@ struct hytm_tx {
   hytm::thread_ctx* ctx;
   sigjmp_buf env;
   bool nested;
-  bool in_attempt = false;  // an attempt has started and not ended
   // Non-null: the restart point was set by __builtin_setjmp (hytm.h built
   // by GCC, and hytm_atomic_named), not by sigsetjmp, into this buffer: env
   // itself, or the caller's own (hytm_block_begin_frame).
@@ -171,7 +170,6 @@ void finish_aborted(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
   tx->head.mode = HYTM_DETAIL_CALL;
   ctx.c_active = false;
-  tx->in_attempt = false;
   switch (ctx.path) {
     case path_kind::stm: tx->next = d::stm_attempt_failed(ctx, *tx->policy, tx->t0); break;
     case path_kind::serial:  // restart(): roll back, let others run, re-run
@@ -228,9 +226,9 @@ bool norec_inline(const hytm::thread_ctx& ctx) {
     // A nested entry may have come first (a C block inside a C++ transaction).
     if (!ctx.c_nested) ctx.c_nested = new hytm_tx(ctx, true);
   }
+  // ctx.c_active is false (depth 0: every attempt has ended, and each end
+  // clears it) and head.mode is CALL (each end sets it).
   hytm_tx* tx = ctx.c_top;
-  tx->in_attempt = false;
-  tx->head.mode = HYTM_DETAIL_CALL;
   tx->frame = frame;
   tx->caller = caller;
   hytm::site_local& s = d::site_for(ctx, hytm::site(site ? site : "c"));
@@ -273,7 +271,6 @@ void commit_serial(hytm_tx* tx);
   tx->t0 = d::attempt_start(ctx);
   ctx.tx = &fresh(tx->htm, ctx);
   // Written before xbegin, reset below if it aborts.
-  tx->in_attempt = true;
   ctx.c_active = true;
   tx->head.mode = HYTM_DETAIL_REGION;
   tx->head.announced = 0;
@@ -281,16 +278,16 @@ void commit_serial(hytm_tx* tx);
   const unsigned s = d::htm_start(ctx);
   if (s == hytm::htm::started) return true;
   tx->head.mode = HYTM_DETAIL_CALL;
-  tx->in_attempt = false;
   ctx.c_active = false;
   tx->next = d::htm_attempt_failed(ctx, *tx->policy, tx->t0, s);
   return false;
 }
 
-[[gnu::always_inline]] inline void block_attempt(hytm_tx* tx) {
-  if (tx->nested) return;
+// The next attempt of a top-level transaction whose last one has ended.
+// ctx.c_active: an attempt runs (the top-level object's own flag as well:
+// a nested C++ transaction reads it, run.hpp).
+[[gnu::always_inline]] inline void start_attempt(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
-  if (tx->in_attempt) finish_aborted(tx);
   for (;;) {
     switch (tx->next) {
       case path_kind::htm:
@@ -301,26 +298,33 @@ void commit_serial(hytm_tx* tx);
         if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) {
           d::stm_attempt_start<hytm::stm::orec>(ctx);
           ctx.tx = &fresh(tx->orec, ctx);
+          tx->head.mode = HYTM_DETAIL_CALL;
         } else {
           d::stm_attempt_start(ctx);
           ctx.tx = &fresh(tx->stm, ctx);
           tx->head.mode = HYTM_DETAIL_LOADS_NOREC;  // logged NOrec: the caller's loads inline
         }
         tx->head.commit = &commit_stm;
-        tx->in_attempt = true;
         ctx.c_active = true;
         return;
       case path_kind::serial:
         tx->t0 = d::attempt_start(ctx);
         d::serial_attempt_start(ctx);
         ctx.tx = &fresh(tx->serial, ctx);
-        tx->in_attempt = true;
         ctx.c_active = true;
         tx->head.mode = HYTM_DETAIL_SERIAL;  // alone: the caller's loads are plain
         tx->head.commit = &commit_serial;
         return;
     }
   }
+}
+
+// hytm_block_attempt: a nested block has nothing to start; a top-level one
+// that jumped back ends its aborted attempt first.
+[[gnu::always_inline]] inline void block_attempt(hytm_tx* tx) {
+  if (tx->nested) return;
+  if (tx->ctx->c_active) finish_aborted(tx);
+  start_attempt(tx);
 }
 
 // The commit, one function per path.  Not inlined into hytm_block_commit:
@@ -341,7 +345,6 @@ HYTM_NOINLINE void commit_htm(hytm_tx* tx) {
     d::htm_commit(ctx);  // (H3), xend: hytm_atomic, or a program built without the inline tier
   }
   tx->head.mode = HYTM_DETAIL_CALL;
-  tx->in_attempt = false;
   ctx.c_active = false;
   d::htm_attempt_committed(ctx, *tx->policy, tx->t0);
 }
@@ -352,13 +355,11 @@ HYTM_NOINLINE void commit_stm(hytm_tx* tx) {
   tx->head.mode = HYTM_DETAIL_CALL;
   if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) {
     if (!ctx.orec.commit()) c_abort(tx);
-    tx->in_attempt = false;
     ctx.c_active = false;
     d::stm_committed<hytm::stm::orec>(ctx, tx->t0);
     return;
   }
   if (!ctx.stm.commit()) c_abort(tx);
-  tx->in_attempt = false;
   ctx.c_active = false;
   d::stm_committed(ctx, tx->t0);
 }
@@ -366,7 +367,6 @@ HYTM_NOINLINE void commit_stm(hytm_tx* tx) {
 HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
   tx->head.mode = HYTM_DETAIL_CALL;
-  tx->in_attempt = false;
   ctx.c_active = false;
   d::serial_committed(ctx, tx->t0);
 }
@@ -395,33 +395,43 @@ namespace hytm::detail {
 void c_restart(thread_ctx& ctx) { jump(ctx.c_top); }
 }  // namespace hytm::detail
 
-extern "C" {
+namespace {
 
 // The entry of HYTM_BEGIN: enters the transaction and starts its first
 // attempt on whatever path the policy picks.  A hardware attempt returns
 // inside the region and needs no restart point (an abort resumes here, and
 // the next path starts before this returns); after any other start the
 // caller sets the restart point in its own frame, which is in time: nothing
-// can abort before the block's first transactional call.  `gnu`: the restart
-// point is a __builtin_setjmp, into `env` if given (set already, in the
-// caller's frame), else into tx->env.
+// can abort before the block's first transactional call.
+enum class restart_point {
+  sigsetjmp,   // into tx->env, after the entry
+  gnu,         // __builtin_setjmp into tx->env, after the entry
+  gnu_caller,  // __builtin_setjmp into `env`, in the caller's frame, set already
+};
+template <restart_point R>
 [[gnu::always_inline]] inline hytm_tx* block_begin(const char* site, std::uintptr_t frame,
-                                                  const void* caller, bool gnu,
-                                                  void** env = nullptr) {
+                                                  const void* caller, void** env = nullptr) {
   hytm_tx* const tx = block_enter(site, frame, caller);
-  tx->gnu_env = !gnu ? nullptr : env ? env : reinterpret_cast<void**>(&tx->env);
-  block_attempt(tx);
+  if (tx->nested) return tx;
+  tx->gnu_env = R == restart_point::sigsetjmp ? nullptr
+                : R == restart_point::gnu     ? reinterpret_cast<void**>(&tx->env)
+                                              : env;
+  start_attempt(tx);
   return tx;
 }
 
+}  // namespace
+
+extern "C" {
+
 hytm_tx* hytm_block_begin(const char* site) {
-  return block_begin(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                     __builtin_return_address(0), false);
+  return block_begin<restart_point::sigsetjmp>(
+      site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)), __builtin_return_address(0));
 }
 
 hytm_tx* hytm_block_begin_gnu(const char* site) {
-  return block_begin(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                     __builtin_return_address(0), true);
+  return block_begin<restart_point::gnu>(
+      site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)), __builtin_return_address(0));
 }
 
 // HYTM_BEGIN's entry (layout 3 on, GCC): the restart point is set already,
@@ -430,8 +440,9 @@ hytm_tx* hytm_block_begin_gnu(const char* site) {
 // attempt jumps there.  A nested block's buffer is never used (it restarts
 // with its outer transaction).
 hytm_tx* hytm_block_begin_frame(const char* site, void** env) {
-  return block_begin(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                     __builtin_return_address(0), true, env);
+  return block_begin<restart_point::gnu_caller>(
+      site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)), __builtin_return_address(0),
+      env);
 }
 
 // Back at hytm_block_begin_frame's restart point: the jump came from this
@@ -464,8 +475,9 @@ void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
   // built like this file (c_tx.h), so jump() reads what it wrote.
   constexpr bool gnu = HYTM_DETAIL_GNU_RESTART;
   hytm_tx* const tx =
-      block_begin(name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                  reinterpret_cast<const void*>(&hytm_atomic_named), gnu);
+      block_begin<gnu ? restart_point::gnu : restart_point::sigsetjmp>(
+          name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+          reinterpret_cast<const void*>(&hytm_atomic_named));
   if (hytm_detail_head_needs_restart_point(&tx->head)) {
     if constexpr (gnu) {
       if (__builtin_setjmp(reinterpret_cast<void**>(&tx->env)))
