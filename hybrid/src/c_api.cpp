@@ -192,7 +192,7 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
 }
 
 // The attempt reads with NOrec's logged fast path, which hytm.h's inline
-// load repeats (LOADS_NOREC): not the orec algorithm, nor an unlogged
+// load repeats (NOREC): not the orec algorithm, nor an unlogged
 // attempt (a C++ read-only site's, that a C block is nested in).
 bool norec_inline(const hytm::thread_ctx& ctx) {
   return ctx.path == path_kind::stm && hytm::g_config.stm != hytm::stm_algorithm::orec &&
@@ -216,7 +216,7 @@ bool norec_inline(const hytm::thread_ctx& ctx) {
     // model and in software they go through the library.
     n->head.mode = ctx.path == path_kind::serial                ? HYTM_DETAIL_SERIAL
                    : ctx.path == path_kind::htm && !ctx.emulated ? HYTM_DETAIL_PLAIN
-                   : norec_inline(ctx)                           ? HYTM_DETAIL_LOADS_NOREC
+                   : norec_inline(ctx)                           ? HYTM_DETAIL_NOREC
                                                                  : HYTM_DETAIL_CALL;
     return n;
   }
@@ -302,7 +302,7 @@ void commit_serial(hytm_tx* tx);
         } else {
           d::stm_attempt_start(ctx);
           ctx.tx = &fresh(tx->stm, ctx);
-          tx->head.mode = HYTM_DETAIL_LOADS_NOREC;  // logged NOrec: the caller's loads inline
+          tx->head.mode = HYTM_DETAIL_NOREC;  // logged NOrec: the caller's loads inline
         }
         tx->head.commit = &commit_stm;
         ctx.c_active = true;
@@ -599,6 +599,12 @@ void c_store(hytm_tx* tx, T* addr, T value) {
   store_bytes(tx, addr, &value, sizeof(T));
 }
 
+template <std::size_t K>
+HYTM_NOINLINE void norec_write(hytm::stm::norec& alg, void* addr, std::uint64_t value) {
+  if (reinterpret_cast<std::uintptr_t>(addr) % K != 0) __builtin_unreachable();
+  alg.write(addr, K, value);
+}
+
 }  // namespace
 
 extern "C" {
@@ -616,6 +622,21 @@ void hytm_store_u32(hytm_tx* tx, uint32_t* a, uint32_t v) { c_store(tx, a, v); }
 void hytm_store_u64(hytm_tx* tx, uint64_t* a, uint64_t v) { c_store(tx, a, v); }
 void hytm_store_ptr(hytm_tx* tx, void** a, void* v) {
   c_store(tx, reinterpret_cast<std::uintptr_t*>(a), reinterpret_cast<std::uintptr_t>(v));
+}
+
+// The caller's mode was NOREC: a live NOrec attempt of this thread (the bit
+// is set only then, and cleared when the attempt ends).  One function per
+// size, of a naturally aligned piece (the caller tested it), each a tail
+// jump away: the write set's merge of the piece into its word is then
+// shifts by constants (a word: none), which one body for all sizes, merged
+// by the compiler, would compute at run time.
+void hytm_detail_norec_write(hytm_tx* tx, void* addr, uint64_t value, size_t size) {
+  switch (size) {
+    case 8: return norec_write<8>(tx->ctx->stm, addr, value);
+    case 4: return norec_write<4>(tx->ctx->stm, addr, value);
+    case 2: return norec_write<2>(tx->ctx->stm, addr, value);
+    default: return norec_write<1>(tx->ctx->stm, addr, value);
+  }
 }
 
 void hytm_load_bytes(hytm_tx* tx, void* dst, const void* src, size_t n) {

@@ -183,6 +183,10 @@ HYTM_C_API hytm_tx *hytm_block_enter(const char *site);
 HYTM_C_API sigjmp_buf *hytm_block_jmpbuf(hytm_tx *tx);
 HYTM_C_API void hytm_block_attempt(hytm_tx *tx);
 HYTM_C_API void hytm_block_commit(hytm_tx *tx);
+/* The inline tier's store in a NOrec attempt (mode NOREC, layout 3 on): an
+ * aligned piece of `size` bytes into the write set, with none of
+ * hytm_store_*'s tests of the path, which the mode bit has made. */
+HYTM_C_API void hytm_detail_norec_write(hytm_tx *tx, void *addr, uint64_t value, size_t size);
 
 #if HYTM_C_INLINE_TIER
 #include "hytm/detail/c_inline.h"

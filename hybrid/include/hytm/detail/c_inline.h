@@ -55,7 +55,7 @@ HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *)
 #define HYTM_DETAIL_UNDO_OK_(tx, addr) \
     __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_STORES_UNDO) && HYTM_DETAIL_ALIGNED_(addr), 1)
 
-/* A software load (NOrec, LOADS_NOREC): norec::read_fast, in C (c_tx.h has
+/* A software load (NOrec, NOREC): norec::read_fast, in C (c_tx.h has
  * the words).  The orders are NOrec's:
  *   (N1) the data load is acquire, so that the loads of the sequence words
  *        after it cannot move before it: the value was read while seq (and
@@ -68,7 +68,7 @@ HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *)
  * attempt that has written -- calls the library, which revalidates, looks in
  * the write set or grows the log. */
 #define HYTM_DETAIL_NOREC_OK_(tx, addr) \
-    __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_LOADS_NOREC) && HYTM_DETAIL_ALIGNED_(addr), 1)
+    __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_NOREC) && HYTM_DETAIL_ALIGNED_(addr), 1)
 #define HYTM_DETAIL_READ_CODE_(T) \
     ((uintptr_t)(sizeof(T) == 8 ? 0 : sizeof(T) == 4 ? 1 : sizeof(T) == 2 ? 2 : 3) << HYTM_DETAIL_READ_SIZE_SHIFT)
 
@@ -112,6 +112,10 @@ HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *)
                 __atomic_store_n(addr, value, __ATOMIC_RELAXED);                      \
                 return;                                                               \
             }                                                                         \
+        }                                                                             \
+        if (HYTM_DETAIL_NOREC_OK_(tx, addr)) {                                        \
+            hytm_detail_norec_write(tx, (void *)addr, (uint64_t)(uintptr_t)value, sizeof(T)); \
+            return;                                                                   \
         }                                                                             \
         hytm_detail_store_##sfx##_(tx, addr, value);                                  \
     }

@@ -30,7 +30,7 @@ extern "C" {
 
 /* 3 (appended to 2, which it keeps: a program built against 2 reads only
  * what 2 had and sees the new mode bit as "call the library"): the software
- * path's inline load (LOADS_NOREC, norec, seq), the commit entry (commit),
+ * path's inline load (NOREC, norec, seq), the commit entry (commit),
  * and HYTM_BEGIN's restart point in the caller's frame
  * (hytm_block_begin_frame). */
 #define HYTM_DETAIL_TX_LAYOUT 3
@@ -58,9 +58,10 @@ enum hytm_detail_mode {
     HYTM_DETAIL_REGION = HYTM_DETAIL_PLAIN | HYTM_DETAIL_OWNS_REGION,
     /* The region committed; hytm_block_commit() does the bookkeeping. */
     HYTM_DETAIL_ENDED = 8,
-    /* A NOrec software attempt (layout 3 on): an aligned load takes NOrec's
-     * read fast path on *norec (below); anything it does not cover calls. */
-    HYTM_DETAIL_LOADS_NOREC = 32
+    /* A logged NOrec software attempt (layout 3 on): an aligned load takes
+     * NOrec's read fast path on *norec (below), an aligned store calls
+     * hytm_detail_norec_write; anything else calls as CALL does. */
+    HYTM_DETAIL_NOREC = 32
 };
 
 /* The serial path's undo log (fallback/undo_log.hpp, class undo_log): its
@@ -127,7 +128,7 @@ struct hytm_detail_tx {
      * inside a region, which HYTM_END ends first). */
     void (*commit)(struct hytm_tx *tx);
     /* The thread's NOrec state and the global sequence word (g_norec.seq),
-     * for LOADS_NOREC. */
+     * for NOREC. */
     struct hytm_detail_norec *norec;
     const uint64_t *seq;
 };
