@@ -199,10 +199,10 @@ bool norec_inline(const hytm::thread_ctx& ctx) {
          !ctx.stm.unlogged();
 }
 
-[[gnu::always_inline]] inline hytm_tx* block_enter(const char* site, std::uintptr_t frame,
-                                                  const void* caller) {
-  hytm::thread_ctx& ctx = hytm::current_ctx();
-  if (ctx.depth > 0) {
+// An entry inside a transaction: the block joins it.
+[[gnu::always_inline]] inline hytm_tx* enter_nested(hytm::thread_ctx& ctx, std::uintptr_t frame,
+                                                   const void* caller) {
+  {
     if (ctx.c_active && left_without_end(ctx.c_top, frame, caller))
       d::misuse(
           "a C transaction was left without ending it: a return, break, goto or longjmp out of "
@@ -220,6 +220,13 @@ bool norec_inline(const hytm::thread_ctx& ctx) {
                                                                  : HYTM_DETAIL_CALL;
     return n;
   }
+}
+
+// A top-level entry (depth 0).  `site` may be null ("c") unless
+// site_nonnull.
+template <bool site_nonnull = false>
+[[gnu::always_inline]] inline hytm_tx* enter_top(hytm::thread_ctx& ctx, const char* site,
+                                                std::uintptr_t frame, const void* caller) {
   if (!ctx.c_top) {
     // Both now, outside any region: a nested entry may come inside one.
     ctx.c_top = new hytm_tx(ctx, false);
@@ -231,7 +238,7 @@ bool norec_inline(const hytm::thread_ctx& ctx) {
   hytm_tx* tx = ctx.c_top;
   tx->frame = frame;
   tx->caller = caller;
-  hytm::site_local& s = d::site_for(ctx, hytm::site(site ? site : "c"));
+  hytm::site_local& s = d::site_for(ctx, hytm::site(site_nonnull || site ? site : "c"));
   ctx.site = &s;
   ctx.timed = d::draw_timed(ctx);  // as hytm::atomic (epilogue.hpp)
   if (ctx.hot) --ctx.hot;
@@ -249,6 +256,13 @@ bool norec_inline(const hytm::thread_ctx& ctx) {
   return tx;
 }
 
+[[gnu::always_inline]] inline hytm_tx* block_enter(const char* site, std::uintptr_t frame,
+                                                  const void* caller) {
+  hytm::thread_ctx& ctx = hytm::current_ctx();
+  if (ctx.depth > 0) return enter_nested(ctx, frame, caller);
+  return enter_top(ctx, site, frame, caller);
+}
+
 // A fresh tx object for this attempt: it takes the thread's current
 // generation (tx.hpp, tx_base::live()), so a C++ atomic() nested in the
 // block may use it, and the previous attempt's object no longer passes.
@@ -260,7 +274,8 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
 }
 
 void commit_htm(hytm_tx* tx);
-void commit_stm(hytm_tx* tx);
+void commit_orec(hytm_tx* tx);
+void commit_norec(hytm_tx* tx);
 void commit_serial(hytm_tx* tx);
 
 // One hardware attempt: true inside the region (the caller returns into the
@@ -299,12 +314,13 @@ void commit_serial(hytm_tx* tx);
           d::stm_attempt_start<hytm::stm::orec>(ctx);
           ctx.tx = &fresh(tx->orec, ctx);
           tx->head.mode = HYTM_DETAIL_CALL;
+          tx->head.commit = &commit_orec;
         } else {
           d::stm_attempt_start(ctx);
           ctx.tx = &fresh(tx->stm, ctx);
           tx->head.mode = HYTM_DETAIL_NOREC;  // logged NOrec: the caller's loads inline
+          tx->head.commit = &commit_norec;
         }
-        tx->head.commit = &commit_stm;
         ctx.c_active = true;
         return;
       case path_kind::serial:
@@ -349,19 +365,27 @@ HYTM_NOINLINE void commit_htm(hytm_tx* tx) {
   d::htm_attempt_committed(ctx, *tx->policy, tx->t0);
 }
 
-HYTM_NOINLINE void commit_stm(hytm_tx* tx) {
+// One per algorithm: the attempt's start picks head.commit, so HYTM_END's
+// call does not test the configuration again.
+HYTM_NOINLINE void commit_orec(hytm_tx* tx) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  if (!ctx.orec.commit()) c_abort(tx);
+  ctx.c_active = false;
+  d::stm_committed<hytm::stm::orec>(ctx, tx->t0);
+}
+
+HYTM_NOINLINE void commit_norec(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
   // Before the commit, which may jump back: a dead attempt's loads call.
   tx->head.mode = HYTM_DETAIL_CALL;
-  if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) {
-    if (!ctx.orec.commit()) c_abort(tx);
-    ctx.c_active = false;
-    d::stm_committed<hytm::stm::orec>(ctx, tx->t0);
-    return;
-  }
   if (!ctx.stm.commit()) c_abort(tx);
   ctx.c_active = false;
   d::stm_committed(ctx, tx->t0);
+}
+
+void commit_stm(hytm_tx* tx) {
+  if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) return commit_orec(tx);
+  commit_norec(tx);
 }
 
 HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
@@ -411,8 +435,10 @@ enum class restart_point {
 template <restart_point R>
 [[gnu::always_inline]] inline hytm_tx* block_begin(const char* site, std::uintptr_t frame,
                                                   const void* caller, void** env = nullptr) {
-  hytm_tx* const tx = block_enter(site, frame, caller);
-  if (tx->nested) return tx;
+  hytm::thread_ctx& ctx = hytm::current_ctx();
+  if (ctx.depth > 0) return enter_nested(ctx, frame, caller);
+  // hytm_block_begin_frame's site is HYTM_BEGIN_NAMED's name: never null.
+  hytm_tx* const tx = enter_top<R == restart_point::gnu_caller>(ctx, site, frame, caller);
   tx->gnu_env = R == restart_point::sigsetjmp ? nullptr
                 : R == restart_point::gnu     ? reinterpret_cast<void**>(&tx->env)
                                               : env;

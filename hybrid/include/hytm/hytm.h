@@ -177,6 +177,7 @@ HYTM_C_API void hytm_reset_stats(void);
  * hytm_block_commit() for programs built against layout 2. */
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin(const char *site);
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin_gnu(const char *site);
+/* site: not null (HYTM_BEGIN_NAMED's name). */
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin_frame(const char *site, void **env);
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_resume(void);
 HYTM_C_API hytm_tx *hytm_block_enter(const char *site);
