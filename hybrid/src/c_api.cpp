@@ -6,9 +6,16 @@
 // one place.  What differs is only how an attempt ends early:
 //
 // A C transaction cannot be left by a C++ exception (the C frames between
-// have no unwind tables), so the software and serial paths restart with
-// siglongjmp to the restart point: the sigsetjmp in HYTM_BEGIN, in the
-// caller's frame (or in hytm_atomic_named).  The frames skipped are the C
+// have no unwind tables), so the software and serial paths restart with a
+// jump to the restart point, in the caller's frame (or in
+// hytm_atomic_named): GCC's __builtin_longjmp to the __builtin_setjmp that
+// HYTM_BEGIN made before hytm_block_begin_frame (hytm_tx::gnu_env), else
+// siglongjmp to its sigsetjmp.  __builtin_setjmp saves only the frame
+// pointer, the resume address and the stack pointer: the compiler treats
+// every register as clobbered at the resume point and keeps the function's
+// variables in its frame, so nothing else needs saving; the skipped frames
+// hold no destructors (below), and the signal mask is not part of a
+// restart (hytm.h).  The frames skipped are the C
 // body's and those of the small functions below, none of which holds an
 // object with a destructor.  A C++ hytm::atomic nested in a C transaction
 // catches its own abort and jumps the same way (run.hpp, nested()).
@@ -31,6 +38,8 @@
 //   REGION  just before a top-level block's xbegin (reset to CALL if the
 //           region does not start);
 //   SERIAL  when a serial attempt has started (it runs alone);
+//   NOREC   when a logged NOrec attempt has started (CALL again when its
+//           commit begins);
 //   PLAIN   at the entry of a block nested in a hardware attempt (SERIAL in
 //           a serial one);
 //   ENDED   (written by the caller) after the inline xend.

@@ -173,3 +173,11 @@ int c_sized_agree(struct sized *s) {
   HYTM_END(tx);
   return ok;
 }
+
+/* A null name is the site "c" (a name the compiler cannot see). */
+uint64_t c_null_name(uint64_t *x) {
+  const char *volatile name = NULL;
+  HYTM_BEGIN_NAMED(tx, name) { hytm_store_u64(tx, x, hytm_load_u64(tx, x) + 1); }
+  HYTM_END(tx);
+  return *x;
+}

@@ -32,6 +32,7 @@ struct sized {
 };
 void c_sized_bump(sized* s);
 int c_sized_agree(sized* s);
+uint64_t c_null_name(uint64_t* x);
 }
 
 namespace {
@@ -90,6 +91,12 @@ TEST_P(CApi, SizedLoadsSeeOneState) {
   EXPECT_EQ(bad, 0);
   EXPECT_EQ(s.d, static_cast<uint64_t>(n));
   EXPECT_EQ(c_sized_agree(&s), 1);
+}
+
+TEST_P(CApi, NullNameRuns) {
+  uint64_t x = 0;
+  EXPECT_EQ(c_null_name(&x), 1u);
+  EXPECT_EQ(c_null_name(&x), 2u);
 }
 
 TEST_P(CApi, RestartRunsAbortHandlers) {

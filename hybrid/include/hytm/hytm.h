@@ -177,7 +177,7 @@ HYTM_C_API void hytm_reset_stats(void);
  * hytm_block_commit() for programs built against layout 2. */
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin(const char *site);
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin_gnu(const char *site);
-/* site: not null (HYTM_BEGIN_NAMED's name). */
+/* site: not null (HYTM_BEGIN_NAMED passes "c" for a null name). */
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin_frame(const char *site, void **env);
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_resume(void);
 HYTM_C_API hytm_tx *hytm_block_enter(const char *site);
@@ -207,7 +207,7 @@ HYTM_C_API void hytm_detail_norec_write(hytm_tx *tx, void *addr, uint64_t value,
         void *hytm_detail_env_##tx[5];                                   \
         hytm_tx *const tx = __builtin_expect(__builtin_setjmp(hytm_detail_env_##tx), 0) \
                                 ? hytm_block_resume()                \
-                                : hytm_block_begin_frame(name, hytm_detail_env_##tx); \
+                                : hytm_block_begin_frame(hytm_detail_site(name), hytm_detail_env_##tx); \
         {
 #else
 #define HYTM_BEGIN_NAMED(tx, name)                                   \

@@ -11,7 +11,9 @@
  * The fast paths (c_tx.h, the mode bits): on the hardware path the CPU
  * tracks the accesses, so a naturally aligned load or store is a plain one;
  * on the serial path the transaction runs alone, so a load is, and a store
- * only appends the old value to the thread's undo log first.  Relaxed atomics, as in the C++
+ * only appends the old value to the thread's undo log first; on the software
+ * path (NOrec) a load runs NOrec's read fast path here and a store calls the
+ * write set's insert straight (hytm_detail_norec_write).  Relaxed atomics, as in the C++
  * interface's hardware path: the
  * same location may be written by a software transaction's write-back
  * concurrently, and the region's atomicity gives the order.  Anything else
@@ -127,6 +129,13 @@ HYTM_DETAIL_ACCESS_(uint64_t, u64)
 typedef void *hytm_detail_ptr_;
 HYTM_DETAIL_ACCESS_(hytm_detail_ptr_, ptr)
 #undef HYTM_DETAIL_ACCESS_
+
+/* HYTM_BEGIN_NAMED's name for hytm_block_begin_frame, which takes no null
+ * (the library's other entries map null to "c" themselves): folded away for
+ * a string literal. */
+static __inline__ __attribute__((__always_inline__)) const char *hytm_detail_site(const char *name) {
+    return name ? name : "c";
+}
 
 /* HYTM_BEGIN: does the attempt that began need a restart point (c_tx.h)? */
 static __inline__ __attribute__((__always_inline__)) int hytm_detail_needs_restart_point(hytm_tx *tx) {
