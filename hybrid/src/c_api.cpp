@@ -235,7 +235,8 @@ bool norec_inline(const hytm::thread_ctx& ctx) {
 // site_nonnull.
 template <bool site_nonnull = false>
 [[gnu::always_inline]] inline hytm_tx* enter_top(hytm::thread_ctx& ctx, const char* site,
-                                                std::uintptr_t frame, const void* caller) {
+                                                std::uintptr_t frame, const void* caller,
+                                                path_kind& next) {
   if (!ctx.c_top) {
     // Both now, outside any region: a nested entry may come inside one.
     ctx.c_top = new hytm_tx(ctx, false);
@@ -252,15 +253,15 @@ template <bool site_nonnull = false>
   ctx.timed = d::draw_timed(ctx);  // as hytm::atomic (epilogue.hpp)
   if (ctx.hot) --ctx.hot;
   tx->policy.emplace(ctx, s);
-  tx->next = tx->policy->first();
+  next = tx->policy->first();
   // The C interface runs no scripted hardware attempts (they cannot be
   // aborted from C); tests script the C++ interface.  Nor emulated ones: the
   // model's aborts are exceptions, which cannot cross C frames.  Both run
   // the software path instead.
-  if (tx->next == path_kind::htm && (hytm::g_config.htm == hytm::htm_mode::scripted ||
+  if (next == path_kind::htm && (hytm::g_config.htm == hytm::htm_mode::scripted ||
                                      hytm::g_config.htm == hytm::htm_mode::emulated)) {
     ctx.site->counters[ctr::fb_no_rtm].add();  // no (usable) hardware path for C here
-    tx->next = hytm::g_config.stm == hytm::stm_algorithm::off ? path_kind::serial : path_kind::stm;
+    next = hytm::g_config.stm == hytm::stm_algorithm::off ? path_kind::serial : path_kind::stm;
   }
   return tx;
 }
@@ -269,7 +270,10 @@ template <bool site_nonnull = false>
                                                   const void* caller) {
   hytm::thread_ctx& ctx = hytm::current_ctx();
   if (ctx.depth > 0) return enter_nested(ctx, frame, caller);
-  return enter_top(ctx, site, frame, caller);
+  path_kind next;
+  hytm_tx* const tx = enter_top(ctx, site, frame, caller, next);
+  tx->next = next;  // for the first hytm_block_attempt()
+  return tx;
 }
 
 // A fresh tx object for this attempt: it takes the thread's current
@@ -310,12 +314,13 @@ void commit_serial(hytm_tx* tx);
 // The next attempt of a top-level transaction whose last one has ended.
 // ctx.c_active: an attempt runs (the top-level object's own flag as well:
 // a nested C++ transaction reads it, run.hpp).
-[[gnu::always_inline]] inline void start_attempt(hytm_tx* tx) {
+[[gnu::always_inline]] inline void start_attempt(hytm_tx* tx, path_kind next) {
   hytm::thread_ctx& ctx = *tx->ctx;
   for (;;) {
-    switch (tx->next) {
+    switch (next) {
       case path_kind::htm:
         if (htm_attempt(tx)) return;  // into the block, inside the region
+        next = tx->next;
         break;
       case path_kind::stm:
         tx->t0 = d::attempt_start(ctx);
@@ -349,7 +354,7 @@ void commit_serial(hytm_tx* tx);
 [[gnu::always_inline]] inline void block_attempt(hytm_tx* tx) {
   if (tx->nested) return;
   if (tx->ctx->c_active) finish_aborted(tx);
-  start_attempt(tx);
+  start_attempt(tx, tx->next);
 }
 
 // The commit, one function per path.  Not inlined into hytm_block_commit:
@@ -447,11 +452,12 @@ template <restart_point R>
   hytm::thread_ctx& ctx = hytm::current_ctx();
   if (ctx.depth > 0) return enter_nested(ctx, frame, caller);
   // hytm_block_begin_frame's site is HYTM_BEGIN_NAMED's name: never null.
-  hytm_tx* const tx = enter_top<R == restart_point::gnu_caller>(ctx, site, frame, caller);
+  path_kind next;
+  hytm_tx* const tx = enter_top<R == restart_point::gnu_caller>(ctx, site, frame, caller, next);
   tx->gnu_env = R == restart_point::sigsetjmp ? nullptr
                 : R == restart_point::gnu     ? reinterpret_cast<void**>(&tx->env)
                                               : env;
-  start_attempt(tx);
+  start_attempt(tx, next);
   return tx;
 }
 
