@@ -481,9 +481,14 @@ hytm_tx* hytm_block_begin_gnu(const char* site) {
 // attempt jumps there.  A nested block's buffer is never used (it restarts
 // with its outer transaction).
 hytm_tx* hytm_block_begin_frame(const char* site, void** env) {
-  return block_begin<restart_point::gnu_caller>(
-      site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)), __builtin_return_address(0),
-      env);
+  // The frame record is the caller's stack pointer at its setjmp, which GCC
+  // keeps in the buffer's third word (builtins.cc: the frame pointer, the
+  // resume address, then the stack save area, on x86-64 the stack pointer):
+  // the same for every block of one function, lower in a deeper frame, like
+  // the frame address of this function (which would cost it a frame
+  // pointer).  Only the misuse check reads it.
+  return block_begin<restart_point::gnu_caller>(site, reinterpret_cast<std::uintptr_t>(env[2]),
+                                                __builtin_return_address(0), env);
 }
 
 // Back at hytm_block_begin_frame's restart point: the jump came from this
