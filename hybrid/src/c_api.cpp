@@ -6,9 +6,16 @@
 // one place.  What differs is only how an attempt ends early:
 //
 // A C transaction cannot be left by a C++ exception (the C frames between
-// have no unwind tables), so the software and serial paths restart with
-// siglongjmp to the restart point: the sigsetjmp in HYTM_BEGIN, in the
-// caller's frame (or in hytm_atomic_named).  The frames skipped are the C
+// have no unwind tables), so the software and serial paths restart with a
+// jump to the restart point, in the caller's frame (or in
+// hytm_atomic_named): GCC's __builtin_longjmp to the __builtin_setjmp that
+// HYTM_BEGIN made before hytm_block_begin_frame (hytm_tx::gnu_env), else
+// siglongjmp to its sigsetjmp.  __builtin_setjmp saves only the frame
+// pointer, the resume address and the stack pointer: the compiler treats
+// every register as clobbered at the resume point and keeps the function's
+// variables in its frame, so nothing else needs saving; the skipped frames
+// hold no destructors (below), and the signal mask is not part of a
+// restart (hytm.h).  The frames skipped are the C
 // body's and those of the small functions below, none of which holds an
 // object with a destructor.  A C++ hytm::atomic nested in a C transaction
 // catches its own abort and jumps the same way (run.hpp, nested()).
@@ -31,6 +38,8 @@
 //   REGION  just before a top-level block's xbegin (reset to CALL if the
 //           region does not start);
 //   SERIAL  when a serial attempt has started (it runs alone);
+//   NOREC   when a logged NOrec attempt has started (CALL again when its
+//           commit begins);
 //   PLAIN   at the entry of a block nested in a hardware attempt (SERIAL in
 //           a serial one);
 //   ENDED   (written by the caller) after the inline xend.
@@ -58,10 +67,10 @@ struct hytm_tx {
   hytm::thread_ctx* ctx;
   sigjmp_buf env;
   bool nested;
-  bool in_attempt = false;  // an attempt has started and not ended
-  // The restart point in env was set by __builtin_setjmp (hytm.h built by
-  // GCC, and hytm_atomic_named), not by sigsetjmp.
-  bool gnu_jmp = false;
+  // Non-null: the restart point was set by __builtin_setjmp (hytm.h built
+  // by GCC, and hytm_atomic_named), not by sigsetjmp, into this buffer: env
+  // itself, or the caller's own (hytm_block_begin_frame).
+  void** gnu_env = nullptr;
   hytm_tx* outer = nullptr;  // nested: the top-level C transaction, or null under C++
   hytm::path_kind next = hytm::path_kind::serial;
   std::optional<hytm::attempt_policy> policy;  // engaged from the first entry on
@@ -85,9 +94,37 @@ static_assert(std::is_standard_layout_v<hytm::undo_log> &&
                   sizeof(hytm::undo_log::entry) == sizeof(hytm_detail_undo_entry) &&
                   hytm::undo_log::size_shift == HYTM_DETAIL_UNDO_SIZE_SHIFT,
               "hytm_detail_undo mirrors undo_log");
+// hytm_detail_norec is the first four words of norec, the last two its
+// read_log's end_ and fast_limit_ (friends of both, for the offsets).
+namespace hytm::stm {
+struct c_view {
+  static_assert(offsetof(norec, snap_) == offsetof(hytm_detail_norec, snap) &&
+                offsetof(norec, ext_snap_) == offsetof(hytm_detail_norec, ext_snap) &&
+                offsetof(norec, reads_) + offsetof(read_log, end_) == offsetof(hytm_detail_norec, end) &&
+                offsetof(norec, reads_) + offsetof(read_log, fast_limit_) ==
+                    offsetof(hytm_detail_norec, fast_limit),
+                "hytm_detail_norec mirrors norec's fast-path words");
+  static_assert(sizeof(read_log::entry) == sizeof(hytm_detail_read_entry) &&
+                offsetof(read_log::entry, tagged) == offsetof(hytm_detail_read_entry, tagged) &&
+                offsetof(read_log::entry, value) == offsetof(hytm_detail_read_entry, value),
+                "hytm_detail_read_entry mirrors read_log::entry");
+  static hytm_detail_norec* of(norec& n) { return reinterpret_cast<hytm_detail_norec*>(&n.snap_); }
+  // The size code of the entry's tag, as read_log::tag() writes it.
+  static bool same_tags() {
+    return read_log::tag(nullptr, 8) == 0 &&
+           read_log::tag(nullptr, 4) == std::uintptr_t{1} << HYTM_DETAIL_READ_SIZE_SHIFT &&
+           read_log::tag(nullptr, 2) == std::uintptr_t{2} << HYTM_DETAIL_READ_SIZE_SHIFT &&
+           read_log::tag(nullptr, 1) == std::uintptr_t{3} << HYTM_DETAIL_READ_SIZE_SHIFT;
+  }
+};
+}  // namespace hytm::stm
 static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t) &&
                   std::atomic<std::uint64_t>::is_always_lock_free,
               "hytm_detail_tx points at the protocol's atomic words as plain uint64_t");
+
+namespace {
+void commit_any(hytm_tx* tx);
+}
 
 hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
     : head{}, ctx(&c), nested(is_nested), htm(c), stm(c), orec(c), serial(c) {
@@ -102,6 +139,11 @@ hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
   head.external = reinterpret_cast<std::uint64_t*>(&hytm::stm::g_norec.external);
   head.env = &env;
   head.undo = reinterpret_cast<hytm_detail_undo*>(&c.undo);
+  head.commit = &commit_any;
+  head.norec = hytm::stm::c_view::of(c.stm);
+  head.seq = reinterpret_cast<const std::uint64_t*>(&hytm::stm::g_norec.seq);
+  if (!hytm::stm::c_view::same_tags())
+    hytm::detail::misuse("hytm_tx: the read log's size codes differ from hytm_detail_read_entry's");
 }
 
 namespace {
@@ -115,7 +157,7 @@ namespace d = hytm::detail;
   // __builtin_longjmp: GCC's own format (frame pointer, receiver, stack
   // pointer), written by a GCC-compiled __builtin_setjmp (hytm.h tells the
   // library so through hytm_block_begin_gnu).
-  if (top->gnu_jmp) __builtin_longjmp(reinterpret_cast<void**>(&top->env), 1);
+  if (top->gnu_env) __builtin_longjmp(top->gnu_env, 1);
   siglongjmp(top->env, 1);
 }
 
@@ -137,7 +179,6 @@ void finish_aborted(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
   tx->head.mode = HYTM_DETAIL_CALL;
   ctx.c_active = false;
-  tx->in_attempt = false;
   switch (ctx.path) {
     case path_kind::stm: tx->next = d::stm_attempt_failed(ctx, *tx->policy, tx->t0); break;
     case path_kind::serial:  // restart(): roll back, let others run, re-run
@@ -159,10 +200,18 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
   return frame > top->frame || (frame == top->frame && caller == top->caller);
 }
 
-[[gnu::always_inline]] inline hytm_tx* block_enter(const char* site, std::uintptr_t frame,
-                                                  const void* caller) {
-  hytm::thread_ctx& ctx = hytm::current_ctx();
-  if (ctx.depth > 0) {
+// The attempt reads with NOrec's logged fast path, which hytm.h's inline
+// load repeats (NOREC): not the orec algorithm, nor an unlogged
+// attempt (a C++ read-only site's, that a C block is nested in).
+bool norec_inline(const hytm::thread_ctx& ctx) {
+  return ctx.path == path_kind::stm && hytm::g_config.stm != hytm::stm_algorithm::orec &&
+         !ctx.stm.unlogged();
+}
+
+// An entry inside a transaction: the block joins it.
+[[gnu::always_inline]] inline hytm_tx* enter_nested(hytm::thread_ctx& ctx, std::uintptr_t frame,
+                                                   const void* caller) {
+  {
     if (ctx.c_active && left_without_end(ctx.c_top, frame, caller))
       d::misuse(
           "a C transaction was left without ending it: a return, break, goto or longjmp out of "
@@ -176,35 +225,54 @@ bool left_without_end(const hytm_tx* top, std::uintptr_t frame, const void* call
     // model and in software they go through the library.
     n->head.mode = ctx.path == path_kind::serial                ? HYTM_DETAIL_SERIAL
                    : ctx.path == path_kind::htm && !ctx.emulated ? HYTM_DETAIL_PLAIN
+                   : norec_inline(ctx)                           ? HYTM_DETAIL_NOREC
                                                                  : HYTM_DETAIL_CALL;
     return n;
   }
+}
+
+// A top-level entry (depth 0).  `site` may be null ("c") unless
+// site_nonnull.
+template <bool site_nonnull = false>
+[[gnu::always_inline]] inline hytm_tx* enter_top(hytm::thread_ctx& ctx, const char* site,
+                                                std::uintptr_t frame, const void* caller,
+                                                path_kind& next) {
   if (!ctx.c_top) {
     // Both now, outside any region: a nested entry may come inside one.
     ctx.c_top = new hytm_tx(ctx, false);
     // A nested entry may have come first (a C block inside a C++ transaction).
     if (!ctx.c_nested) ctx.c_nested = new hytm_tx(ctx, true);
   }
+  // ctx.c_active is false (depth 0: every attempt has ended, and each end
+  // clears it) and head.mode is CALL (each end sets it).
   hytm_tx* tx = ctx.c_top;
-  tx->in_attempt = false;
-  tx->head.mode = HYTM_DETAIL_CALL;
   tx->frame = frame;
   tx->caller = caller;
-  hytm::site_local& s = d::site_for(ctx, hytm::site(site ? site : "c"));
+  hytm::site_local& s = d::site_for(ctx, hytm::site(site_nonnull || site ? site : "c"));
   ctx.site = &s;
   ctx.timed = d::draw_timed(ctx);  // as hytm::atomic (epilogue.hpp)
   if (ctx.hot) --ctx.hot;
   tx->policy.emplace(ctx, s);
-  tx->next = tx->policy->first();
+  next = tx->policy->first();
   // The C interface runs no scripted hardware attempts (they cannot be
   // aborted from C); tests script the C++ interface.  Nor emulated ones: the
   // model's aborts are exceptions, which cannot cross C frames.  Both run
   // the software path instead.
-  if (tx->next == path_kind::htm && (hytm::g_config.htm == hytm::htm_mode::scripted ||
+  if (next == path_kind::htm && (hytm::g_config.htm == hytm::htm_mode::scripted ||
                                      hytm::g_config.htm == hytm::htm_mode::emulated)) {
     ctx.site->counters[ctr::fb_no_rtm].add();  // no (usable) hardware path for C here
-    tx->next = hytm::g_config.stm == hytm::stm_algorithm::off ? path_kind::serial : path_kind::stm;
+    next = hytm::g_config.stm == hytm::stm_algorithm::off ? path_kind::serial : path_kind::stm;
   }
+  return tx;
+}
+
+[[gnu::always_inline]] inline hytm_tx* block_enter(const char* site, std::uintptr_t frame,
+                                                  const void* caller) {
+  hytm::thread_ctx& ctx = hytm::current_ctx();
+  if (ctx.depth > 0) return enter_nested(ctx, frame, caller);
+  path_kind next;
+  hytm_tx* const tx = enter_top(ctx, site, frame, caller, next);
+  tx->next = next;  // for the first hytm_block_attempt()
   return tx;
 }
 
@@ -218,6 +286,11 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   return *::new (&obj) Tx(ctx);
 }
 
+void commit_htm(hytm_tx* tx);
+void commit_orec(hytm_tx* tx);
+void commit_norec(hytm_tx* tx);
+void commit_serial(hytm_tx* tx);
+
 // One hardware attempt: true inside the region (the caller returns into the
 // block), else false with tx->next the policy's next path.  Always inline,
 // so that the region begins in the exported function the block called.
@@ -226,50 +299,62 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   tx->t0 = d::attempt_start(ctx);
   ctx.tx = &fresh(tx->htm, ctx);
   // Written before xbegin, reset below if it aborts.
-  tx->in_attempt = true;
   ctx.c_active = true;
   tx->head.mode = HYTM_DETAIL_REGION;
   tx->head.announced = 0;
+  tx->head.commit = &commit_htm;
   const unsigned s = d::htm_start(ctx);
   if (s == hytm::htm::started) return true;
   tx->head.mode = HYTM_DETAIL_CALL;
-  tx->in_attempt = false;
   ctx.c_active = false;
   tx->next = d::htm_attempt_failed(ctx, *tx->policy, tx->t0, s);
   return false;
 }
 
-[[gnu::always_inline]] inline void block_attempt(hytm_tx* tx) {
-  if (tx->nested) return;
+// The next attempt of a top-level transaction whose last one has ended.
+// ctx.c_active: an attempt runs (the top-level object's own flag as well:
+// a nested C++ transaction reads it, run.hpp).
+[[gnu::always_inline]] inline void start_attempt(hytm_tx* tx, path_kind next) {
   hytm::thread_ctx& ctx = *tx->ctx;
-  if (tx->in_attempt) finish_aborted(tx);
   for (;;) {
-    switch (tx->next) {
+    switch (next) {
       case path_kind::htm:
         if (htm_attempt(tx)) return;  // into the block, inside the region
+        next = tx->next;
         break;
       case path_kind::stm:
         tx->t0 = d::attempt_start(ctx);
         if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) {
           d::stm_attempt_start<hytm::stm::orec>(ctx);
           ctx.tx = &fresh(tx->orec, ctx);
+          tx->head.mode = HYTM_DETAIL_CALL;
+          tx->head.commit = &commit_orec;
         } else {
           d::stm_attempt_start(ctx);
           ctx.tx = &fresh(tx->stm, ctx);
+          tx->head.mode = HYTM_DETAIL_NOREC;  // logged NOrec: the caller's loads inline
+          tx->head.commit = &commit_norec;
         }
-        tx->in_attempt = true;
         ctx.c_active = true;
         return;
       case path_kind::serial:
         tx->t0 = d::attempt_start(ctx);
         d::serial_attempt_start(ctx);
         ctx.tx = &fresh(tx->serial, ctx);
-        tx->in_attempt = true;
         ctx.c_active = true;
         tx->head.mode = HYTM_DETAIL_SERIAL;  // alone: the caller's loads are plain
+        tx->head.commit = &commit_serial;
         return;
     }
   }
+}
+
+// hytm_block_attempt: a nested block has nothing to start; a top-level one
+// that jumped back ends its aborted attempt first.
+[[gnu::always_inline]] inline void block_attempt(hytm_tx* tx) {
+  if (tx->nested) return;
+  if (tx->ctx->c_active) finish_aborted(tx);
+  start_attempt(tx, tx->next);
 }
 
 // The commit, one function per path.  Not inlined into hytm_block_commit:
@@ -290,30 +375,36 @@ HYTM_NOINLINE void commit_htm(hytm_tx* tx) {
     d::htm_commit(ctx);  // (H3), xend: hytm_atomic, or a program built without the inline tier
   }
   tx->head.mode = HYTM_DETAIL_CALL;
-  tx->in_attempt = false;
   ctx.c_active = false;
   d::htm_attempt_committed(ctx, *tx->policy, tx->t0);
 }
 
-HYTM_NOINLINE void commit_stm(hytm_tx* tx) {
+// One per algorithm: the attempt's start picks head.commit, so HYTM_END's
+// call does not test the configuration again.
+HYTM_NOINLINE void commit_orec(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
-  if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) {
-    if (!ctx.orec.commit()) c_abort(tx);
-    tx->in_attempt = false;
-    ctx.c_active = false;
-    d::stm_committed<hytm::stm::orec>(ctx, tx->t0);
-    return;
-  }
+  if (!ctx.orec.commit()) c_abort(tx);
+  ctx.c_active = false;
+  d::stm_committed<hytm::stm::orec>(ctx, tx->t0);
+}
+
+HYTM_NOINLINE void commit_norec(hytm_tx* tx) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  // Before the commit, which may jump back: a dead attempt's loads call.
+  tx->head.mode = HYTM_DETAIL_CALL;
   if (!ctx.stm.commit()) c_abort(tx);
-  tx->in_attempt = false;
   ctx.c_active = false;
   d::stm_committed(ctx, tx->t0);
+}
+
+void commit_stm(hytm_tx* tx) {
+  if (HYTM_UNLIKELY(hytm::g_config.stm == hytm::stm_algorithm::orec)) return commit_orec(tx);
+  commit_norec(tx);
 }
 
 HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
   tx->head.mode = HYTM_DETAIL_CALL;
-  tx->in_attempt = false;
   ctx.c_active = false;
   d::serial_committed(ctx, tx->t0);
 }
@@ -332,13 +423,17 @@ HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
   }
 }
 
+// head.commit outside an attempt's own: the dispatch (and the library's
+// report of a commit outside its transaction).
+void commit_any(hytm_tx* tx) { block_commit(tx); }
+
 }  // namespace
 
 namespace hytm::detail {
 void c_restart(thread_ctx& ctx) { jump(ctx.c_top); }
 }  // namespace hytm::detail
 
-extern "C" {
+namespace {
 
 // The entry of HYTM_BEGIN: enters the transaction and starts its first
 // attempt on whatever path the policy picks.  A hardware attempt returns
@@ -346,22 +441,62 @@ extern "C" {
 // the next path starts before this returns); after any other start the
 // caller sets the restart point in its own frame, which is in time: nothing
 // can abort before the block's first transactional call.
+enum class restart_point {
+  sigsetjmp,   // into tx->env, after the entry
+  gnu,         // __builtin_setjmp into tx->env, after the entry
+  gnu_caller,  // __builtin_setjmp into `env`, in the caller's frame, set already
+};
+template <restart_point R>
 [[gnu::always_inline]] inline hytm_tx* block_begin(const char* site, std::uintptr_t frame,
-                                                  const void* caller, bool gnu_jmp) {
-  hytm_tx* const tx = block_enter(site, frame, caller);
-  tx->gnu_jmp = gnu_jmp;
-  block_attempt(tx);
+                                                  const void* caller, void** env = nullptr) {
+  hytm::thread_ctx& ctx = hytm::current_ctx();
+  if (ctx.depth > 0) return enter_nested(ctx, frame, caller);
+  // hytm_block_begin_frame's site is HYTM_BEGIN_NAMED's name: never null.
+  path_kind next;
+  hytm_tx* const tx = enter_top<R == restart_point::gnu_caller>(ctx, site, frame, caller, next);
+  tx->gnu_env = R == restart_point::sigsetjmp ? nullptr
+                : R == restart_point::gnu     ? reinterpret_cast<void**>(&tx->env)
+                                              : env;
+  start_attempt(tx, next);
   return tx;
 }
 
+}  // namespace
+
+extern "C" {
+
 hytm_tx* hytm_block_begin(const char* site) {
-  return block_begin(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                     __builtin_return_address(0), false);
+  return block_begin<restart_point::sigsetjmp>(
+      site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)), __builtin_return_address(0));
 }
 
 hytm_tx* hytm_block_begin_gnu(const char* site) {
-  return block_begin(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                     __builtin_return_address(0), true);
+  return block_begin<restart_point::gnu>(
+      site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)), __builtin_return_address(0));
+}
+
+// HYTM_BEGIN's entry (layout 3 on, GCC): the restart point is set already,
+// by __builtin_setjmp into `env`, in the caller's frame, which outlives
+// the attempt.  Written before the attempt starts: an abort of its first
+// attempt jumps there.  A nested block's buffer is never used (it restarts
+// with its outer transaction).
+hytm_tx* hytm_block_begin_frame(const char* site, void** env) {
+  // The frame record is the caller's stack pointer at its setjmp, which GCC
+  // keeps in the buffer's third word (builtins.cc: the frame pointer, the
+  // resume address, then the stack save area, on x86-64 the stack pointer):
+  // the same for every block of one function, lower in a deeper frame, like
+  // the frame address of this function (which would cost it a frame
+  // pointer).  Only the misuse check reads it.
+  return block_begin<restart_point::gnu_caller>(site, reinterpret_cast<std::uintptr_t>(env[2]),
+                                                __builtin_return_address(0), env);
+}
+
+// Back at hytm_block_begin_frame's restart point: the jump came from this
+// thread's top-level C transaction (jump()), whose next attempt starts now.
+hytm_tx* hytm_block_resume(void) {
+  hytm_tx* const tx = hytm::current_ctx().c_top;
+  block_attempt(tx);
+  return tx;
 }
 
 // The entry of programs built against the first hytm.h: enter only, then
@@ -369,7 +504,7 @@ hytm_tx* hytm_block_begin_gnu(const char* site) {
 hytm_tx* hytm_block_enter(const char* site) {
   hytm_tx* const tx = block_enter(site, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
                                   __builtin_return_address(0));
-  tx->gnu_jmp = false;
+  tx->gnu_env = nullptr;
   return tx;
 }
 
@@ -386,8 +521,9 @@ void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
   // built like this file (c_tx.h), so jump() reads what it wrote.
   constexpr bool gnu = HYTM_DETAIL_GNU_RESTART;
   hytm_tx* const tx =
-      block_begin(name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
-                  reinterpret_cast<const void*>(&hytm_atomic_named), gnu);
+      block_begin<gnu ? restart_point::gnu : restart_point::sigsetjmp>(
+          name, reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)),
+          reinterpret_cast<const void*>(&hytm_atomic_named));
   if (hytm_detail_head_needs_restart_point(&tx->head)) {
     if constexpr (gnu) {
       if (__builtin_setjmp(reinterpret_cast<void**>(&tx->env)))
@@ -509,6 +645,12 @@ void c_store(hytm_tx* tx, T* addr, T value) {
   store_bytes(tx, addr, &value, sizeof(T));
 }
 
+template <std::size_t K>
+HYTM_NOINLINE void norec_write(hytm::stm::norec& alg, void* addr, std::uint64_t value) {
+  if (reinterpret_cast<std::uintptr_t>(addr) % K != 0) __builtin_unreachable();
+  alg.write(addr, K, value);
+}
+
 }  // namespace
 
 extern "C" {
@@ -526,6 +668,21 @@ void hytm_store_u32(hytm_tx* tx, uint32_t* a, uint32_t v) { c_store(tx, a, v); }
 void hytm_store_u64(hytm_tx* tx, uint64_t* a, uint64_t v) { c_store(tx, a, v); }
 void hytm_store_ptr(hytm_tx* tx, void** a, void* v) {
   c_store(tx, reinterpret_cast<std::uintptr_t*>(a), reinterpret_cast<std::uintptr_t>(v));
+}
+
+// The caller's mode was NOREC: a live NOrec attempt of this thread (the bit
+// is set only then, and cleared when the attempt ends).  One function per
+// size, of a naturally aligned piece (the caller tested it), each a tail
+// jump away: the write set's merge of the piece into its word is then
+// shifts by constants (a word: none), which one body for all sizes, merged
+// by the compiler, would compute at run time.
+void hytm_detail_norec_write(hytm_tx* tx, void* addr, uint64_t value, size_t size) {
+  switch (size) {
+    case 8: return norec_write<8>(tx->ctx->stm, addr, value);
+    case 4: return norec_write<4>(tx->ctx->stm, addr, value);
+    case 2: return norec_write<2>(tx->ctx->stm, addr, value);
+    default: return norec_write<1>(tx->ctx->stm, addr, value);
+  }
 }
 
 void hytm_load_bytes(hytm_tx* tx, void* dst, const void* src, size_t n) {

@@ -139,3 +139,45 @@ int c_restart_undoes_every_store(void) {
     HYTM_END(tx);
     return changed + (words[299] != 0) + (small.p != 0);
 }
+
+/* Four fields of four sizes that a writer keeps equal (mod their width). */
+struct sized {
+  uint8_t a;
+  uint16_t b;
+  uint32_t c;
+  uint64_t d;
+};
+
+void c_sized_bump(struct sized *s) {
+  HYTM_BEGIN(tx) {
+    const uint64_t d = hytm_load_u64(tx, &s->d) + 1;
+    hytm_store_u8(tx, &s->a, (uint8_t)d);
+    hytm_store_u16(tx, &s->b, (uint16_t)d);
+    hytm_store_u32(tx, &s->c, (uint32_t)d);
+    hytm_store_u64(tx, &s->d, d);
+  }
+  HYTM_END(tx);
+}
+
+/* Loads of every size before any store (the inline software loads, which
+ * log each piece with its size); 1 if they agree. */
+int c_sized_agree(struct sized *s) {
+  volatile int ok = 0;
+  HYTM_BEGIN(tx) {
+    const uint8_t a = hytm_load_u8(tx, &s->a);
+    const uint16_t b = hytm_load_u16(tx, &s->b);
+    const uint32_t c = hytm_load_u32(tx, &s->c);
+    const uint64_t d = hytm_load_u64(tx, &s->d);
+    ok = a == (uint8_t)d && b == (uint16_t)d && c == (uint32_t)d;
+  }
+  HYTM_END(tx);
+  return ok;
+}
+
+/* A null name is the site "c" (a name the compiler cannot see). */
+uint64_t c_null_name(uint64_t *x) {
+  const char *volatile name = NULL;
+  HYTM_BEGIN_NAMED(tx, name) { hytm_store_u64(tx, x, hytm_load_u64(tx, x) + 1); }
+  HYTM_END(tx);
+  return *x;
+}

@@ -24,6 +24,15 @@ int c_mixed(void);
 int c_restart_undoes_every_store(void);
 const char* c_irrevocable_path(void);
 uint64_t c_nested(uint64_t* x);
+struct sized {
+  uint8_t a;
+  uint16_t b;
+  uint32_t c;
+  uint64_t d;
+};
+void c_sized_bump(sized* s);
+int c_sized_agree(sized* s);
+uint64_t c_null_name(uint64_t* x);
 }
 
 namespace {
@@ -63,6 +72,31 @@ TEST_P(CApi, BlockCounterFromTwoThreads) {
     });
   for (auto& t : ts) t.join();
   EXPECT_EQ(counter, static_cast<uint64_t>(2 * n));
+}
+
+// Loads of 1, 2, 4 and 8 bytes in a block that stores nothing, against a
+// writer: each is logged with its size and revalidated, so what a block
+// sees agrees.
+TEST_P(CApi, SizedLoadsSeeOneState) {
+  sized s{};
+  const long n = 20000 / HYTM_STRESS_SCALE;
+  std::atomic<bool> done{false};
+  std::thread w([&] {
+    for (long i = 0; i < n; ++i) c_sized_bump(&s);
+    done = true;
+  });
+  long bad = 0;
+  while (!done) bad += !c_sized_agree(&s);
+  w.join();
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(s.d, static_cast<uint64_t>(n));
+  EXPECT_EQ(c_sized_agree(&s), 1);
+}
+
+TEST_P(CApi, NullNameRuns) {
+  uint64_t x = 0;
+  EXPECT_EQ(c_null_name(&x), 1u);
+  EXPECT_EQ(c_null_name(&x), 2u);
 }
 
 TEST_P(CApi, RestartRunsAbortHandlers) {

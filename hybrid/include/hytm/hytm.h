@@ -166,33 +166,58 @@ HYTM_C_API void hytm_reset_stats(void);
  * hytm_block_commit() commits, or jumps back to restart.
  * hytm_block_begin_gnu() is the same for a restart point set with GCC's
  * __builtin_setjmp (the library then jumps back with __builtin_longjmp).
+ * hytm_block_begin_frame() (layout 3 on, GCC) takes a restart point the
+ * macro set *before* the call, with __builtin_setjmp, in a buffer of the
+ * caller's frame: the caller then tests nothing after the entry, and a jump
+ * back calls hytm_block_resume(), which starts the next attempt and returns
+ * the transaction.
  * hytm_block_enter() and hytm_block_jmpbuf() are the entry of programs built
  * against the first version of this header (enter, then always sigsetjmp
- * and attempt); they keep working. */
+ * and attempt); they keep working, as do hytm_block_begin_gnu() and
+ * hytm_block_commit() for programs built against layout 2. */
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin(const char *site);
 HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin_gnu(const char *site);
+/* site: not null (HYTM_BEGIN_NAMED passes "c" for a null name). */
+HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_begin_frame(const char *site, void **env);
+HYTM_C_API HYTM_C_NONNULL_RESULT hytm_tx *hytm_block_resume(void);
 HYTM_C_API hytm_tx *hytm_block_enter(const char *site);
 HYTM_C_API sigjmp_buf *hytm_block_jmpbuf(hytm_tx *tx);
 HYTM_C_API void hytm_block_attempt(hytm_tx *tx);
 HYTM_C_API void hytm_block_commit(hytm_tx *tx);
+/* The inline tier's store in a NOrec attempt (mode NOREC, layout 3 on): an
+ * aligned piece of `size` bytes into the write set, with none of
+ * hytm_store_*'s tests of the path, which the mode bit has made. */
+HYTM_C_API void hytm_detail_norec_write(hytm_tx *tx, void *addr, uint64_t value, size_t size);
 
 #if HYTM_C_INLINE_TIER
 #include "hytm/detail/c_inline.h"
-/* The restart point: HYTM_DETAIL_GNU_RESTART (hytm/detail/c_tx.h) says which. */
+/* The restart point: HYTM_DETAIL_GNU_RESTART (hytm/detail/c_tx.h) says which.
+ * GCC: __builtin_setjmp, before the entry, into five words of this frame
+ * (the frame pointer, the receiver's address, the stack pointer; GCC's
+ * buffer is five words).  Setting it always costs three stores, less than
+ * asking whether the attempt needs it; a hardware attempt and a nested block
+ * never jump to it.  A jump back (the library's __builtin_longjmp) resumes
+ * at the setjmp, which then returns 1: hytm_block_resume() starts the next
+ * attempt.  `tx` is assigned after the setjmp on both branches, so no
+ * variable of the block's is live across the jump.
+ * Otherwise: sigsetjmp after the entry, when the attempt needs it. */
 #if HYTM_DETAIL_GNU_RESTART
-#define HYTM_DETAIL_BEGIN_ hytm_block_begin_gnu
-#define HYTM_DETAIL_SETJMP_(tx) __builtin_setjmp((void **)hytm_detail_jmpbuf(tx))
-#else
-#define HYTM_DETAIL_BEGIN_ hytm_block_begin
-#define HYTM_DETAIL_SETJMP_(tx) sigsetjmp(*hytm_detail_jmpbuf(tx), 0)
-#endif
 #define HYTM_BEGIN_NAMED(tx, name)                                   \
     do {                                                             \
-        hytm_tx *const tx = HYTM_DETAIL_BEGIN_(name);                \
+        void *hytm_detail_env_##tx[5];                                   \
+        hytm_tx *const tx = __builtin_expect(__builtin_setjmp(hytm_detail_env_##tx), 0) \
+                                ? hytm_block_resume()                \
+                                : hytm_block_begin_frame(hytm_detail_site(name), hytm_detail_env_##tx); \
+        {
+#else
+#define HYTM_BEGIN_NAMED(tx, name)                                   \
+    do {                                                             \
+        hytm_tx *const tx = hytm_block_begin(name);                  \
         if (hytm_detail_needs_restart_point(tx)) {                   \
-            if (HYTM_DETAIL_SETJMP_(tx)) hytm_block_attempt(tx);     \
+            if (sigsetjmp(*hytm_detail_jmpbuf(tx), 0)) hytm_block_attempt(tx); \
         }                                                            \
         {
+#endif
 #define HYTM_END(tx)                                                 \
         }                                                            \
         hytm_detail_end(tx);                                         \

@@ -11,7 +11,9 @@
  * The fast paths (c_tx.h, the mode bits): on the hardware path the CPU
  * tracks the accesses, so a naturally aligned load or store is a plain one;
  * on the serial path the transaction runs alone, so a load is, and a store
- * only appends the old value to the thread's undo log first.  Relaxed atomics, as in the C++
+ * only appends the old value to the thread's undo log first; on the software
+ * path (NOrec) a load runs NOrec's read fast path here and a store calls the
+ * write set's insert straight (hytm_detail_norec_write).  Relaxed atomics, as in the C++
  * interface's hardware path: the
  * same location may be written by a software transaction's write-back
  * concurrently, and the region's atomicity gives the order.  Anything else
@@ -55,10 +57,42 @@ HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *)
 #define HYTM_DETAIL_UNDO_OK_(tx, addr) \
     __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_STORES_UNDO) && HYTM_DETAIL_ALIGNED_(addr), 1)
 
+/* A software load (NOrec, NOREC): norec::read_fast, in C (c_tx.h has
+ * the words).  The orders are NOrec's:
+ *   (N1) the data load is acquire, so that the loads of the sequence words
+ *        after it cannot move before it: the value was read while seq (and
+ *        external) still held the snapshot;
+ *   (N2) seq and external are loaded with acquire and compared with the
+ *        snapshot: unchanged since the snapshot (and even then), so no
+ *        writer's write-back, nor a hardware commit, came between.
+ * Then the entry is appended (the log is the thread's own: plain stores).
+ * Any other case -- a moved snapshot, a doomed attempt, a full log, an
+ * attempt that has written -- calls the library, which revalidates, looks in
+ * the write set or grows the log. */
+#define HYTM_DETAIL_NOREC_OK_(tx, addr) \
+    __builtin_expect(HYTM_DETAIL_MAY_(tx, HYTM_DETAIL_NOREC) && HYTM_DETAIL_ALIGNED_(addr), 1)
+#define HYTM_DETAIL_READ_CODE_(T) \
+    ((uintptr_t)(sizeof(T) == 8 ? 0 : sizeof(T) == 4 ? 1 : sizeof(T) == 2 ? 2 : 3) << HYTM_DETAIL_READ_SIZE_SHIFT)
+
 #define HYTM_DETAIL_ACCESS_(T, sfx)                                                   \
     HYTM_DETAIL_INLINE_ T hytm_load_##sfx(hytm_tx *tx, const T *addr) {               \
         if (HYTM_DETAIL_LOAD_OK_(tx, addr))                                           \
             return __atomic_load_n(addr, __ATOMIC_RELAXED);                           \
+        if (HYTM_DETAIL_NOREC_OK_(tx, addr)) {                                        \
+            const struct hytm_detail_tx *h = HYTM_DETAIL_TX_(tx);                     \
+            struct hytm_detail_norec *n = h->norec;                                   \
+            const T v = __atomic_load_n(addr, __ATOMIC_ACQUIRE); /* (N1) */           \
+            struct hytm_detail_read_entry *e = n->end;                                \
+            if (__builtin_expect(__atomic_load_n(h->seq, __ATOMIC_ACQUIRE) == n->snap && /* (N2) */ \
+                                     __atomic_load_n(h->external, __ATOMIC_ACQUIRE) == n->ext_snap && \
+                                     e < n->fast_limit,                               \
+                                 1)) {                                                \
+                e->tagged = (uintptr_t)addr | HYTM_DETAIL_READ_CODE_(T);              \
+                e->value = (uint64_t)(uintptr_t)v;                                    \
+                n->end = e + 1;                                                       \
+                return v;                                                             \
+            }                                                                         \
+        }                                                                             \
         return hytm_detail_load_##sfx##_(tx, addr);                                   \
     }                                                                                 \
     HYTM_DETAIL_INLINE_ void hytm_store_##sfx(hytm_tx *tx, T *addr, T value) {        \
@@ -81,6 +115,10 @@ HYTM_DETAIL_REDIRECT_(void, hytm_detail_store_ptr_, (hytm_tx *, void **, void *)
                 return;                                                               \
             }                                                                         \
         }                                                                             \
+        if (HYTM_DETAIL_NOREC_OK_(tx, addr)) {                                        \
+            hytm_detail_norec_write(tx, (void *)addr, (uint64_t)(uintptr_t)value, sizeof(T)); \
+            return;                                                                   \
+        }                                                                             \
         hytm_detail_store_##sfx##_(tx, addr, value);                                  \
     }
 HYTM_DETAIL_ACCESS_(uint8_t, u8)
@@ -91,6 +129,13 @@ HYTM_DETAIL_ACCESS_(uint64_t, u64)
 typedef void *hytm_detail_ptr_;
 HYTM_DETAIL_ACCESS_(hytm_detail_ptr_, ptr)
 #undef HYTM_DETAIL_ACCESS_
+
+/* HYTM_BEGIN_NAMED's name for hytm_block_begin_frame, which takes no null
+ * (the library's other entries map null to "c" themselves): folded away for
+ * a string literal. */
+static __inline__ __attribute__((__always_inline__)) const char *hytm_detail_site(const char *name) {
+    return name ? name : "c";
+}
 
 /* HYTM_BEGIN: does the attempt that began need a restart point (c_tx.h)? */
 static __inline__ __attribute__((__always_inline__)) int hytm_detail_needs_restart_point(hytm_tx *tx) {
@@ -124,7 +169,9 @@ static __inline__ __attribute__((__always_inline__)) void hytm_detail_end(hytm_t
         __asm__ __volatile__(".byte 0x0f, 0x01, 0xd5" ::: "memory"); /* xend */
         h->mode = HYTM_DETAIL_ENDED;
     }
-    hytm_block_commit(tx);
+    /* The path's commit, straight (what hytm_block_commit would pick): the
+     * region, if any, has ended above. */
+    h->commit(tx);
 }
 
 #endif /* HYTM_DETAIL_C_INLINE_H */

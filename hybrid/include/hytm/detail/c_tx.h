@@ -28,7 +28,12 @@
 extern "C" {
 #endif
 
-#define HYTM_DETAIL_TX_LAYOUT 2
+/* 3 (appended to 2, which it keeps: a program built against 2 reads only
+ * what 2 had and sees the new mode bit as "call the library"): the software
+ * path's inline load (NOREC, norec, seq), the commit entry (commit),
+ * and HYTM_BEGIN's restart point in the caller's frame
+ * (hytm_block_begin_frame). */
+#define HYTM_DETAIL_TX_LAYOUT 3
 
 /* What the inline functions may do with the transaction now: bits, so that
  * each test is one AND.  Written only by the library, by the thread that owns
@@ -52,7 +57,11 @@ enum hytm_detail_mode {
      * (hytm_detail_end), then sets ENDED. */
     HYTM_DETAIL_REGION = HYTM_DETAIL_PLAIN | HYTM_DETAIL_OWNS_REGION,
     /* The region committed; hytm_block_commit() does the bookkeeping. */
-    HYTM_DETAIL_ENDED = 8
+    HYTM_DETAIL_ENDED = 8,
+    /* A logged NOrec software attempt (layout 3 on): an aligned load takes
+     * NOrec's read fast path on *norec (below), an aligned store calls
+     * hytm_detail_norec_write; anything else calls as CALL does. */
+    HYTM_DETAIL_NOREC = 32
 };
 
 /* The serial path's undo log (fallback/undo_log.hpp, class undo_log): its
@@ -69,6 +78,28 @@ struct hytm_detail_undo {
     struct hytm_detail_undo_entry *limit;
 };
 #define HYTM_DETAIL_UNDO_SIZE_SHIFT 58
+
+/* NOrec's read fast path (stm/norec.hpp, norec::read_fast; read_log.hpp):
+ * the first four words of the thread's norec object, the snapshot of the two
+ * sequence words and the read log's end and fast limit.  An entry is the
+ * address with the code of the size in bits 58 and up (8 bytes: 0, 4: 1,
+ * 2: 2, 1: 3) and the value read, zero-extended.  end < fast_limit: the log
+ * has room and the attempt has written nothing yet (a store sets fast_limit
+ * to the start of the log, so that later loads look in the write set); a
+ * doomed attempt's snap is a value seq never takes. */
+struct hytm_detail_read_entry {
+    uintptr_t tagged;
+    uint64_t value;
+};
+struct hytm_detail_norec {
+    uint64_t snap;
+    uint64_t ext_snap;
+    struct hytm_detail_read_entry *end;
+    struct hytm_detail_read_entry *fast_limit;
+};
+#define HYTM_DETAIL_READ_SIZE_SHIFT 58
+
+struct hytm_tx;
 
 struct hytm_detail_tx {
     uint8_t mode;      /* enum hytm_detail_mode */
@@ -92,6 +123,14 @@ struct hytm_detail_tx {
     sigjmp_buf *env;
     /* The thread's undo log, for the serial path's stores (layout 2 on). */
     struct hytm_detail_undo *undo;
+    /* Layout 3 on.  What HYTM_END calls when it is not nested: the commit
+     * of the path the attempt runs on (set with each attempt; never called
+     * inside a region, which HYTM_END ends first). */
+    void (*commit)(struct hytm_tx *tx);
+    /* The thread's NOrec state and the global sequence word (g_norec.seq),
+     * for NOREC. */
+    struct hytm_detail_norec *norec;
+    const uint64_t *seq;
 };
 
 /* The attempt that began can be restarted only from a restart point in the

@@ -195,6 +195,10 @@ class norec {
   HYTM_API HYTM_NOINLINE read_result read_own(const void* p, std::size_t k);
   bool revalidate() noexcept;
 
+  // hytm.h's inline software load reads the four words below by offset
+  // (hytm_detail_norec in hytm/detail/c_tx.h); c_api.cpp checks them.
+  friend struct c_view;
+
   // The fast path's words first, on one line: the snapshot and the read
   // log's end and fast limit.
   std::uint64_t snap_ = 0;

@@ -112,6 +112,10 @@ class read_log {
   }
   HYTM_NOINLINE void grow() { reserve(2 * static_cast<std::size_t>(limit_ - data_)); }
 
+  // hytm_detail_norec (hytm/detail/c_tx.h) mirrors end_ and fast_limit_
+  // and the entry's shape; c_api.cpp checks them.
+  friend struct c_view;
+
   entry* end_ = nullptr;
   entry* fast_limit_ = nullptr;  // limit_ or data_ (see the top of the file)
   entry* data_ = nullptr;
