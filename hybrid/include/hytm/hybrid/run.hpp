@@ -288,7 +288,7 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   ctx.timed = draw_timed(ctx);
   if (ctx.hot) --ctx.hot;
   attempt_policy pol(ctx, site);
-  path_kind p = pol.first();
+  path_kind p = pol.first_path();
   for (;;) {
     switch (p) {
       case path_kind::htm: {
