@@ -114,8 +114,8 @@ inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
   alg.rollback();  // the logs are spent
   software_leave(ctx);
   ctx.depth = 0;
-  site.counters[ctr::stm_commits].add();
-  if (!wrote) site.counters[ctr::stm_commits_read_only].add();
+  // One counter per commit (counters.hpp: stm_commits adds the read-only ones).
+  site.counters[wrote ? ctr::stm_commits : ctr::stm_commits_read_only].add();
   count_committed_time(ctx, path_kind::stm, t0);
   // A read-only commit unlinked nothing: no one to wait for.
   commit_done(ctx, wrote ? quiesce_after::stm_commit : quiesce_after::none);
