@@ -102,7 +102,7 @@ class attempt_policy {
   // Solo mode's common case, the thread that holds the word already, is
   // decided inline too.
   // (With no hardware path, engine_chooses() is adaptive && stm != off.)
-  path_kind first_path() noexcept {
+  [[gnu::always_inline]] path_kind first_path() noexcept {
     if (g_config.htm == htm_mode::off) {
       if (HYTM_LIKELY(!g_config.adaptive)) {
         count(ctr::fb_no_rtm);
