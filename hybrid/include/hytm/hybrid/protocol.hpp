@@ -76,7 +76,7 @@ inline start_clocks stamp_start(thread_ctx& ctx) noexcept {
 
 // Start of a software (or emulated) attempt: (S3) handshake, then (H1), (H5).
 // Returns the stamp's clocks.
-inline start_clocks software_enter(thread_ctx& ctx) noexcept {
+[[gnu::always_inline]] inline start_clocks software_enter(thread_ctx& ctx) noexcept {
   for (;;) {
     ctx.slot->enter();                                         // (A1)
     if (HYTM_LIKELY(!g_serial_lock.held_for_software())) break;  // (A2)
@@ -90,7 +90,7 @@ inline start_clocks software_enter(thread_ctx& ctx) noexcept {
   return stamp_start(ctx);
 }
 
-inline void software_leave(thread_ctx& ctx) noexcept {
+[[gnu::always_inline]] inline void software_leave(thread_ctx& ctx) noexcept {
   if (g_config.hardware_possible()) {
     g_hybrid.software.fetch_sub(1, std::memory_order_release);  // (H1)
     observe_write(&g_hybrid.software, sizeof g_hybrid.software);
