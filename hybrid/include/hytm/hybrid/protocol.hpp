@@ -156,7 +156,7 @@ HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std:
 // which it counts (counter_values::add).
 // A: the software algorithm (g_config.stm's).
 template <class A = stm::norec>
-inline void stm_attempt_start(thread_ctx& ctx, bool unlogged = false) {
+[[gnu::always_inline]] inline void stm_attempt_start(thread_ctx& ctx, bool unlogged = false) {
   // The stamp's clocks are the snapshot too: loaded after (H1), seq even,
   // acquire, as the algorithm's own start() would load them again; the
   // stamp's release stores between would order nothing for the snapshot.
