@@ -325,6 +325,9 @@ static void leave_epilogue(thread_ctx& ctx) {
 
 void stm_aborted(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
+  // Raw, the starts counter holds the attempts that did not commit
+  // (counters.hpp: read, it adds the commits).
+  site.counters[ctr::stm_starts].add();
   const std::uint64_t spent = aborted_time(t0);
   site.counters[ctr::ns_aborted].add(spent);
   if (ctx.timed) cost_spent(ctx, path_kind::stm, spent, true);

@@ -16,23 +16,13 @@ path_kind attempt_policy::software(ctr why) noexcept {
   return g_config.stm == stm_algorithm::off ? path_kind::serial : path_kind::stm;
 }
 
-namespace {
-std::uint32_t g_software_share = 0;  // tests only (testing.hpp)
-}  // namespace
+namespace detail {
+std::uint32_t g_software_share = 0;
+}  // namespace detail
+using detail::g_software_share;
 
-// Where the engine picks the paths itself (HYTM_HTM=auto gives off or rtm;
-// force, emulate and scripted tests exist to exercise the hardware path,
-// unless a test mode asks) and a software path exists to be cheaper than:
-// one-thread mode (solo.hpp), and the cost rule's serial choice without
-// hardware (cost.cpp; with hardware, its skips are read below like
-// site_disabled's).  first() is asked only at the start of a top-level
-// transaction.
-namespace {
-bool engine_chooses() noexcept {
-  return g_config.adaptive && g_config.stm != stm_algorithm::off &&
-         (g_config.htm == htm_mode::off || g_config.htm == htm_mode::rtm);
-}
-}  // namespace
+// first() is asked only at the start of a top-level transaction.
+using detail::engine_chooses;
 
 path_kind attempt_policy::first() noexcept {
   if (engine_chooses()) {

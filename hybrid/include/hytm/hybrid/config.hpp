@@ -44,8 +44,12 @@ enum class stm_algorithm : std::uint8_t { off, norec, orec };
 // Which software attempts run unlogged (docs/stm.md).
 enum class read_only_mode : std::uint8_t { learn, off, always };
 
-// How a software attempt runs (read_only.hpp, start_kind()).
-enum class software_start : std::uint8_t { logged, unlogged, orec };
+// How a software attempt runs (read_only.hpp, start_kind()).  never_unlogged
+// is a value of g_config.first_software only (NOrec with HYTM_STM_READ_ONLY
+// =off: every attempt logged, even at a site learnt read-only before a test
+// switched the mode), so that `logged` there means NOrec, mode learn, and
+// start_kind() tests one byte for the mode and the algorithm.
+enum class software_start : std::uint8_t { logged, unlogged, orec, never_unlogged };
 
 struct engine_config {
   htm_mode htm = htm_mode::off;
@@ -73,6 +77,7 @@ struct engine_config {
   void derive() noexcept {
     first_software = stm == stm_algorithm::orec            ? software_start::orec
                      : read_only == read_only_mode::always ? software_start::unlogged
+                     : read_only == read_only_mode::off    ? software_start::never_unlogged
                                                            : software_start::logged;
   }
   // Hardware transactions may run, so software ones must announce

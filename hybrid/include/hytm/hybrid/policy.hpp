@@ -45,6 +45,7 @@
 
 #include "hytm/htm/abort_status.hpp"
 #include "hytm/hybrid/config.hpp"
+#include "hytm/hybrid/solo.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
 #include "hytm/stm/norec.hpp"
 
@@ -71,6 +72,21 @@ HYTM_API void elide_committed(site_local& site) noexcept;
 // that silently stops working is a bug: this says so, and why.
 HYTM_API std::string hardware_diagnosis(const counter_values& t, const char* htm_mode);
 
+// Where the engine picks the paths itself (HYTM_HTM=auto gives off or rtm;
+// force, emulate and scripted tests exist to exercise the hardware path,
+// unless a test mode asks) and a software path exists to be cheaper than:
+// one-thread mode (solo.hpp), and the cost rule's serial choice without
+// hardware (cost.cpp; with hardware, its skips are read like
+// site_disabled's).
+inline bool engine_chooses() noexcept {
+  return g_config.adaptive && g_config.stm != stm_algorithm::off &&
+         (g_config.htm == htm_mode::off || g_config.htm == htm_mode::rtm);
+}
+
+// Tests only (testing.hpp, set_software_share): one transaction in this
+// many starts on software; 0: none.
+extern HYTM_API std::uint32_t g_software_share;
+
 // The cost rule's record of a timed transaction (cost.cpp): `ticks` lost on
 // path p to an aborted attempt (attempt true) or to a backoff pause.
 void cost_spent(thread_ctx& ctx, path_kind p, std::uint64_t ticks, bool attempt) noexcept;
@@ -80,6 +96,31 @@ class attempt_policy {
  public:
   attempt_policy(thread_ctx& ctx, site_local& site) noexcept : ctx_(ctx), site_(site) {}
 
+  // The first path, by first()'s rules.  Inline where neither solo mode nor
+  // the cost rule runs and no rule diverts the site: each transaction then
+  // starts with a few compares and no call.  The rest goes to first().
+  // Solo mode's common case, the thread that holds the word already, is
+  // decided inline too.
+  // (With no hardware path, engine_chooses() is adaptive && stm != off.)
+  [[gnu::always_inline]] path_kind first_path() noexcept {
+    if (g_config.htm == htm_mode::off) {
+      if (HYTM_LIKELY(!g_config.adaptive)) {
+        count(ctr::fb_no_rtm);
+        return g_config.stm == stm_algorithm::off ? path_kind::serial : path_kind::stm;
+      }
+      if (g_config.solo && g_config.stm != stm_algorithm::off &&
+          detail::solo_held(ctx_.solo, &ctx_)) {
+        count(ctr::fb_solo);
+        return path_kind::serial;
+      }
+    } else if (HYTM_LIKELY(!g_config.adaptive && site_.htm_skip == 0 &&
+                           g_config.htm_retries != 0 && detail::g_software_share == 0)) {
+      return path_kind::htm;
+    }
+    return first();
+  }
+  // Every rule (policy.cpp); exported, for the C interface and for programs
+  // built before first_path().
   HYTM_API path_kind first() noexcept;
   // Counts the abort, waits or backs off as the rules say, returns the path
   // of the next attempt.

@@ -59,17 +59,24 @@ namespace detail {
 // publishing a commit) is waited out first, so that a thread that already
 // sees a commit's data also stamps a value that covers that commit: the
 // commit's writer then does not wait for it.
-inline void stamp_start(thread_ctx& ctx) noexcept {
+// Returns the clocks it stamped.
+struct start_clocks {
+  std::uint64_t seq, external;
+};
+inline start_clocks stamp_start(thread_ctx& ctx) noexcept {
   std::uint64_t s = stm::g_norec.seq.load(std::memory_order_acquire);
   while (HYTM_UNLIKELY(s & 1)) {
     cpu_relax();
     s = stm::g_norec.seq.load(std::memory_order_acquire);
   }
-  ctx.slot->stamp(s, stm::g_norec.external.load(std::memory_order_acquire));
+  const std::uint64_t x = stm::g_norec.external.load(std::memory_order_acquire);
+  ctx.slot->stamp(s, x);
+  return {s, x};
 }
 
 // Start of a software (or emulated) attempt: (S3) handshake, then (H1), (H5).
-inline void software_enter(thread_ctx& ctx) noexcept {
+// Returns the stamp's clocks.
+[[gnu::always_inline]] inline start_clocks software_enter(thread_ctx& ctx) noexcept {
   for (;;) {
     ctx.slot->enter();                                         // (A1)
     if (HYTM_LIKELY(!g_serial_lock.held_for_software())) break;  // (A2)
@@ -80,10 +87,10 @@ inline void software_enter(thread_ctx& ctx) noexcept {
     g_hybrid.software.fetch_add(1, std::memory_order_seq_cst);  // (H1)
     observe_write(&g_hybrid.software, sizeof g_hybrid.software);
   }
-  stamp_start(ctx);
+  return stamp_start(ctx);
 }
 
-inline void software_leave(thread_ctx& ctx) noexcept {
+[[gnu::always_inline]] inline void software_leave(thread_ctx& ctx) noexcept {
   if (g_config.hardware_possible()) {
     g_hybrid.software.fetch_sub(1, std::memory_order_release);  // (H1)
     observe_write(&g_hybrid.software, sizeof g_hybrid.software);
@@ -145,12 +152,17 @@ HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std:
 // A software attempt: start; after a failed one, the next path.
 // unlogged: a read-only site's attempt without a read log (docs/stm.md).
 // Inline: every software transaction runs it, and it is a few stores.
+// Not counted: software starts = commits + the attempts stm_aborted() ends,
+// which it counts (counter_values::add).
 // A: the software algorithm (g_config.stm's).
 template <class A = stm::norec>
-inline void stm_attempt_start(thread_ctx& ctx, bool unlogged = false) {
-  ctx.site->counters[ctr::stm_starts].add();
-  software_enter(ctx);
-  algorithm_state<A>(ctx).start(ctx.slot, ctx.site->rec->id, unlogged);
+[[gnu::always_inline]] inline void stm_attempt_start(thread_ctx& ctx, bool unlogged = false) {
+  // The stamp's clocks are the snapshot too: loaded after (H1), seq even,
+  // acquire, as the algorithm's own start() would load them again; the
+  // stamp's release stores between would order nothing for the snapshot.
+  // Equal to the stamp, the snapshot is at least it, as (H5) asks.
+  const start_clocks c = software_enter(ctx);
+  algorithm_state<A>(ctx).start_at(ctx.slot, ctx.site->rec->id, unlogged, c.seq, c.external);
   ctx.depth = 1;
   ctx.path = path_kind::stm;
   ctx.want_serial = false;

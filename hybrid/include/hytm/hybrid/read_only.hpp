@@ -35,22 +35,34 @@ inline constexpr std::uint32_t ro_debt_limit = 64;
 inline constexpr std::uint32_t ro_attempts = 1;
 
 // `aborts`: the transaction's software aborts so far.  Two tests in the
-// common case (a site that writes, NOrec, mode learn): the site's flag and
-// g_config.first_software.  A "hot" thread (one that had a software abort
-// in its last hot_window transactions, run.hpp) runs logged, so that
-// conflicts keep their addresses while they happen and revalidate instead
-// of restarting.  The orec algorithm has no unlogged attempts; a site may
-// still carry a flag learnt under NOrec (tests switch algorithms).
-inline software_start start_kind(const thread_ctx& ctx, std::uint32_t aborts) noexcept {
-  const software_start first = g_config.first_software;
-  if (HYTM_LIKELY(!ctx.site->unlogged)) {
-    if (HYTM_LIKELY(first == software_start::logged)) return software_start::logged;
-    return first == software_start::unlogged && aborts != 0 ? software_start::logged : first;
+// common case (a site that writes, NOrec, mode learn): g_config.first_software
+// and the site's flag; a read-only site's adds the aborts and the thread's
+// heat.  A "hot" thread (one that had a software abort in its last
+// hot_window transactions, run.hpp) runs logged, so that conflicts keep
+// their addresses while they happen and revalidate instead of restarting.
+// The other modes out of the way: the orec algorithm has no unlogged
+// attempts, though a site may still carry a flag learnt under NOrec (tests
+// switch algorithms).  HYTM_STM_READ_ONLY=always starts the first attempt
+// unlogged everywhere (at a site learnt read-only, only on a calm thread).
+[[gnu::noinline, gnu::cold]] inline software_start start_kind_other(const thread_ctx& ctx,
+                                                                 std::uint32_t aborts) noexcept {
+  switch (g_config.first_software) {
+    case software_start::unlogged:
+      return aborts < ro_attempts && (!ctx.site->unlogged || ctx.hot == 0)
+                 ? software_start::unlogged
+                 : software_start::logged;
+    case software_start::orec: return software_start::orec;
+    default: return software_start::logged;
   }
-  if (aborts < ro_attempts && ctx.hot == 0 && g_config.read_only != read_only_mode::off &&
-      first != software_start::orec)
+}
+
+inline software_start start_kind(const thread_ctx& ctx, std::uint32_t aborts) noexcept {
+  if (HYTM_LIKELY(g_config.first_software == software_start::logged)) {  // NOrec, learn
+    if (HYTM_LIKELY(!ctx.site->unlogged) || aborts >= ro_attempts || ctx.hot != 0)
+      return software_start::logged;
     return software_start::unlogged;
-  return first == software_start::orec ? first : software_start::logged;
+  }
+  return start_kind_other(ctx, aborts);
 }
 
 inline void unlearn_read_only(site_local& s) noexcept {

@@ -89,7 +89,7 @@ inline const void* site_key(const std::source_location& loc) noexcept {
   else
     return loc.file_name();
 }
-inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
+[[gnu::always_inline]] inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
   const void* key = site_key(loc);
   auto& e = ctx.cache[thread_ctx::cache_slot(key)];
   if constexpr (loc_is_pointer) {
@@ -100,7 +100,7 @@ inline site_local& site_for(thread_ctx& ctx, const std::source_location& loc) {
   }
   return site_slow(ctx, key, loc.line(), loc.column(), loc.file_name(), loc.function_name());
 }
-inline site_local& site_for(thread_ctx& ctx, const site& s) {
+[[gnu::always_inline]] inline site_local& site_for(thread_ctx& ctx, const site& s) {
   auto& e = ctx.cache[thread_ctx::cache_slot(s.name())];
   if (HYTM_LIKELY(e.key == s.name() && (loc_is_pointer || e.column == ~0u))) return *e.site;
   return site_slow(ctx, s.name(), 0, ~0u, nullptr, nullptr);
@@ -288,7 +288,7 @@ result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   ctx.timed = draw_timed(ctx);
   if (ctx.hot) --ctx.hot;
   attempt_policy pol(ctx, site);
-  path_kind p = pol.first();
+  path_kind p = pol.first_path();
   for (;;) {
     switch (p) {
       case path_kind::htm: {

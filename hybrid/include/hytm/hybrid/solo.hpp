@@ -55,14 +55,23 @@ static_assert(sizeof(solo_word) == cache_line, "the solo word shares its line wi
 
 namespace detail {
 
-// The process's one word (solo.cpp, in libhytm.so).
-extern solo_word g_solo;
+// The process's one word (solo.cpp, in libhytm.so); exported for
+// solo_held(), which policy.hpp inlines.
+extern HYTM_API solo_word g_solo;
 
 // Out of line: every case but "the word names me already".
 bool solo_claim_slow(solo_state& s, std::uintptr_t me, std::uintptr_t seen) noexcept;
 
 // True: run this top-level transaction on the serial path, solo.  `me` is
 // the calling thread's context.  Relaxed: see above.
+// solo_held(): the common case alone, the word names `me` already (false
+// says nothing: ask solo_claim()).
+inline bool solo_held(solo_state& s, const void* me) noexcept {
+  if (g_solo.owner.load(std::memory_order_relaxed) != reinterpret_cast<std::uintptr_t>(me))
+    return false;
+  ++s.run;
+  return true;
+}
 inline bool solo_claim(solo_state& s, const void* me) noexcept {
   const auto m = reinterpret_cast<std::uintptr_t>(me);
   const std::uintptr_t seen = g_solo.owner.load(std::memory_order_relaxed);

@@ -650,11 +650,15 @@ namespace detail {
 // memory, and a different slot from the tx objects of the 63 attempts that
 // follow, so that the generation check (tx_base::live()) cannot be fooled
 // by the next attempt's tx sitting at the same stack address.
+// Slot ((t_tx_gen + 1) / 2) % tx_slot_count, the next generation's half
+// (the number moves by 2 per attempt), at byte offset ((t_tx_gen + 1) & mask)
+// * 8 with the mask keeping bits 1..6: one and, one scaled add.
 template <class Tx>
 struct tx_in_slot {
   static_assert(sizeof(Tx) <= sizeof(thread_ctx::tx_slots[0]) && alignof(Tx) <= 16);
+  static_assert(sizeof(thread_ctx::tx_slots[0]) == 16 && thread_ctx::tx_slot_count == 64);
   explicit tx_in_slot(thread_ctx& ctx) noexcept
-      : tx(*::new (ctx.tx_slots[((t_tx_gen + 1) >> 1) % thread_ctx::tx_slot_count]) Tx(ctx)) {
+      : tx(*::new (&ctx.tx_slots[0][0] + ((t_tx_gen + 1) & 0x7e) * 8) Tx(ctx)) {
     ctx.tx = &tx;
   }
   ~tx_in_slot() { tx.~Tx(); }

@@ -79,14 +79,22 @@ class norec {
   // (a read-only site's, docs/stm.md) reads with read_unlogged() and keeps no
   // read log, so it cannot revalidate: when the snapshot moves it is doomed.
   void start(activity_slot* slot, std::uint32_t tag = ~0u, bool unlogged = false) noexcept {
+    const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (N6)
+    start_at(slot, tag, unlogged, HYTM_LIKELY((s & 1) == 0) ? s : wait_even(),
+             g_norec.external.load(std::memory_order_acquire));
+  }
+  // start() from a snapshot the caller loaded: seq even and then external,
+  // both acquire (N6), after the slot was entered.  (The hybrid's start
+  // loads them once, for its stamp and for this.)
+  void start_at(activity_slot* slot, std::uint32_t tag, bool unlogged, std::uint64_t seq,
+                std::uint64_t external) noexcept {
     slot_ = slot;
     tag_ = tag;
     doomed_ = false;
     unlogged_ = unlogged;
     conflict_addr_ = nullptr;
-    const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (N6)
-    snap_ = HYTM_LIKELY((s & 1) == 0) ? s : wait_even();
-    ext_snap_ = g_norec.external.load(std::memory_order_acquire);
+    snap_ = seq;
+    ext_snap_ = external;
   }
 
   // Loads the piece [p, p + k).  !ok: the transaction is doomed and the

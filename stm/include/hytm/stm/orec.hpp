@@ -118,14 +118,20 @@ class orec {
   // Starts an attempt (the caller has entered `slot`, as for NOrec).  No
   // unlogged mode: `unlogged` must be false.
   void start(activity_slot* slot, std::uint32_t tag = ~0u, bool unlogged = false) noexcept {
+    const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (O3)
+    start_at(slot, tag, unlogged, HYTM_LIKELY((s & 1) == 0) ? s : wait_even(),
+             g_norec.external.load(std::memory_order_acquire));
+  }
+  // start() from a snapshot the caller loaded, as NOrec's start_at() (O3).
+  void start_at(activity_slot* slot, std::uint32_t tag, bool unlogged, std::uint64_t seq,
+                std::uint64_t external) noexcept {
     (void)unlogged;
     slot_ = slot;
     tag_ = tag;
     doomed_ = false;
     conflict_addr_ = nullptr;
-    const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (O3)
-    snap_ = HYTM_LIKELY((s & 1) == 0) ? s : wait_even();
-    ext_snap_ = g_norec.external.load(std::memory_order_acquire);
+    snap_ = seq;
+    ext_snap_ = external;
   }
 
   [[gnu::always_inline]] read_result read(const void* p, std::size_t k) {
