@@ -652,13 +652,14 @@ namespace detail {
 // by the next attempt's tx sitting at the same stack address.
 // Slot ((t_tx_gen + 1) / 2) % tx_slot_count, the next generation's half
 // (the number moves by 2 per attempt), at byte offset ((t_tx_gen + 1) & mask)
-// * 8 with the mask keeping bits 1..6: one and, one scaled add.
+// * 16 (32-byte slots) with the mask keeping bits 1..6: one and, one shift
+// or scaled add.
 template <class Tx>
 struct tx_in_slot {
   static_assert(sizeof(Tx) <= sizeof(thread_ctx::tx_slots[0]) && alignof(Tx) <= 16);
-  static_assert(sizeof(thread_ctx::tx_slots[0]) == 16 && thread_ctx::tx_slot_count == 64);
+  static_assert(sizeof(thread_ctx::tx_slots[0]) == 32 && thread_ctx::tx_slot_count == 64);
   explicit tx_in_slot(thread_ctx& ctx) noexcept
-      : tx(*::new (&ctx.tx_slots[0][0] + ((t_tx_gen + 1) & 0x7e) * 8) Tx(ctx)) {
+      : tx(*::new (&ctx.tx_slots[0][0] + ((t_tx_gen + 1) & 0x7e) * 16) Tx(ctx)) {
     ctx.tx = &tx;
   }
   ~tx_in_slot() { tx.~Tx(); }
