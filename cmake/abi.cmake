@@ -16,8 +16,12 @@
 # that programs built against 0 call were removed).  2 since the evening of 2026-12-01: the serial undo log's layout
 # (which hytm.h's inline serial store appends to), the second software algorithm's state in
 # thread_ctx, the cost rule's and the sampler's per-site records and counters (site_local, the
-# counter list), and engine_config's new bytes.
-set(HYTM_ABI_VERSION 2)
+# counter list), and engine_config's new bytes.  3 since 2026-12-01, late: thread_ctx's tx slots
+# grew to 32 bytes (the software tx object's snapshot copy, tx.hpp), the software path's raw
+# counters changed meaning (stm_starts counts the attempts that did not commit, stm_commits the
+# writers; counter_values::add derives the totals), engine_config's first_software gained a value,
+# and hytm_detail_tx went to layout 3.
+set(HYTM_ABI_VERSION 3)
 
 set(HYTM_VERSION_SCRIPT ${PROJECT_SOURCE_DIR}/hybrid/libhytm.map)
 file(READ ${HYTM_VERSION_SCRIPT} _hytm_map)
