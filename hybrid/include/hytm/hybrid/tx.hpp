@@ -59,14 +59,6 @@ namespace detail {
 // misuse() for R2, out of line and without arguments: the check inlined into
 // every load and store stays one compare and one branch.
 [[noreturn, gnu::cold]] HYTM_API void escaped_tx();
-// A store in an unlogged attempt (stm_ro_tx): the site is not read-only
-// after all.  Unlearns, dooms the attempt (counted as an explicit restart)
-// and ends it; the next attempt is logged.
-[[noreturn]] HYTM_COLD inline void unlogged_store(thread_ctx& ctx) {
-  unlearn_read_only(*ctx.site);
-  ctx.stm.doom(stm::abort_reason::explicit_restart);
-  throw_abort();
-}
 template <class T>
 using word_of = std::conditional_t<
     sizeof(T) == 1, std::uint8_t,
@@ -519,15 +511,9 @@ using stm_orec_tx = stm_tx_on<stm::orec>;
 // or a store ends the attempt, and the policy runs it again logged
 // (hybrid/read_only.hpp).  The same object as stm_tx otherwise.
 //
-// The object keeps its own copy of the snapshot, which an unlogged attempt
-// never moves (it restarts instead), and the fast load compares the global
-// words with that copy: no load of ctx_ and no generation check (R2) on the
-// way.  The check is folded into the compare instead: when the attempt ends
-// the destructor poisons the copy with a value seq never reaches, so every
-// load through a reference that escaped the attempt misses, and the slow
-// path (moved()) runs live() before anything else, as every other
-// operation does first.  A tx of this thread's next attempts is another
-// object, in another slot (tx_in_slot), with a copy of its own.
+// Its fast load compares the global words with stm_tx's copy of the
+// snapshot (R2 folded in, as there), which an unlogged attempt never moves
+// (it restarts instead), and needs neither ctx_ nor the read log.
 class stm_ro_tx : public stm_tx {
  public:
   explicit stm_ro_tx(thread_ctx& ctx) noexcept : stm_tx(ctx) {}
@@ -591,13 +577,16 @@ class stm_ro_tx : public stm_tx {
   }
 
  private:
+  // A store: the site is not read-only after all.  Unlearns, dooms the
+  // attempt (counted as an explicit restart; doom() poisons the copy too)
+  // and ends it; the next attempt is logged.
+  [[noreturn]] HYTM_COLD void refuse_store() {
+    detail::unlearn_read_only(*ctx_->site);
+    doom(stm::abort_reason::explicit_restart);
+    detail::throw_abort();
+  }
   // A fast load missed: an escaped reference (R2, the poisoned copy), or
   // the snapshot moved (U1).  Out of line: the body keeps one call.
-  // unlogged_store() dooms the attempt: the copy goes with it (doom()).
-  [[noreturn]] void refuse_store() {
-    snap_.seq = stm::norec::dead_seq;
-    detail::unlogged_store(*ctx_);
-  }
   [[noreturn]] HYTM_NOINLINE void moved() {
     live();
     ctx_->stm.unlogged_moved();

@@ -132,11 +132,8 @@ class norec {
   // read().
   [[gnu::always_inline]] read_result read_unlogged(const void* p, std::size_t k) {
     std::uint64_t v;
-    if (HYTM_LIKELY(read_unlogged_fast(p, k, v))) return {v, true};
+    if (HYTM_LIKELY(read_at_snapshot(p, k, v, current_snapshot()))) return {v, true};
     return unlogged_moved();
-  }
-  [[gnu::always_inline]] bool read_unlogged_fast(const void* p, std::size_t k, std::uint64_t& v) {
-    return read_at_snapshot(p, k, v, {snap_, ext_snap_});
   }
   // The same against a copy of the snapshot kept elsewhere (stm_ro_tx's).
   [[gnu::always_inline]] static bool read_at_snapshot(const void* p, std::size_t k, std::uint64_t& v,
