@@ -253,7 +253,7 @@ template <bool site_nonnull = false>
   ctx.timed = d::draw_timed(ctx);  // as hytm::atomic (epilogue.hpp)
   if (ctx.hot) --ctx.hot;
   tx->policy.emplace(ctx, s);
-  next = tx->policy->first();
+  next = tx->policy->first_path();  // the inline rules first, as hytm::atomic
   // The C interface runs no scripted hardware attempts (they cannot be
   // aborted from C); tests script the C++ interface.  Nor emulated ones: the
   // model's aborts are exceptions, which cannot cross C frames.  Both run
