@@ -212,6 +212,17 @@ std::exception_ptr handlers_keeping_the_site(thread_ctx& ctx, List& handlers) {
   return e;
 }
 
+// The end of commit_epilogue() when handlers were registered.
+[[gnu::noinline]] static void run_commit_handlers(thread_ctx& ctx) {
+  // The transaction is committed whatever the handlers do.
+  std::exception_ptr e = handlers_keeping_the_site(ctx, ctx.on_commit);
+  // A handler's own transactions have run their epilogues; a handler that
+  // registered outside any transaction leaves the flag set.
+  ctx.logs_used = !(ctx.allocs.empty() && ctx.frees.empty() && ctx.on_commit.empty() &&
+                    ctx.on_abort.empty());
+  if (e) std::rethrow_exception(e);
+}
+
 void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
   if (!ctx.logs_used) {
     quiesce(ctx, q);  // the logs are empty: nothing else to do
@@ -229,13 +240,10 @@ void commit_epilogue(thread_ctx& ctx, quiesce_after q) {
     do_frees(ctx);
   }
   ctx.on_abort.clear();
-  // The transaction is committed whatever the handlers do.
-  std::exception_ptr e = handlers_keeping_the_site(ctx, ctx.on_commit);
-  // A handler's own transactions have run their epilogues; a handler that
-  // registered outside any transaction leaves the flag set.
-  ctx.logs_used = !(ctx.allocs.empty() && ctx.frees.empty() && ctx.on_commit.empty() &&
-                    ctx.on_abort.empty());
-  if (e) std::rethrow_exception(e);
+  // Most commits that get here allocated or freed and registered no
+  // handler: they build no exception_ptr.
+  if (HYTM_UNLIKELY(!ctx.on_commit.empty())) return run_commit_handlers(ctx);
+  ctx.logs_used = !(ctx.allocs.empty() && ctx.frees.empty());
 }
 
 void abort_epilogue(thread_ctx& ctx) {

@@ -192,6 +192,70 @@ TEST_F(SoloTest, ASecondThreadEndsItForBothAndALoneThreadRegainsIt) {
   EXPECT_EQ(x, 1 + 1 + 1 + n + 1 + 200 + a_serial + a_other + 2);
 }
 
+// On a CPU with RTM, attempt_policy::first_path() answers solo mode's two
+// common cases itself (policy.hpp) and leaves the rest to first(): from any
+// state of the solo word and of the thread's countdown, the two must pick the
+// same path and leave the same state and counts.  The policy alone runs here,
+// in rtm mode, so this runs on every CPU (no transaction starts).
+TEST_F(SoloTest, TheHardwareModesInlineRulesAnswerAsFirstDoes) {
+  hytm::testing::mode m = solo_mode();
+  m.htm = hytm::htm_mode::rtm;
+  hytm::testing::set_mode(m);
+  hytm::thread_ctx& ctx = hytm::current_ctx();
+  hytm::site_local& site = hytm::detail::site_for(ctx, hytm::site("solo.inline_rules"));
+  auto& word = hytm::detail::g_solo.owner;
+  const std::uintptr_t saved_word = word.load();
+  const hytm::solo_state saved_state = ctx.solo;
+  const auto me = reinterpret_cast<std::uintptr_t>(&ctx);
+  const std::uintptr_t other = me + 4096;  // another thread's context, as the word names it
+  struct start {
+    std::uintptr_t word;
+    hytm::solo_state state;
+  };
+  const start starts[] = {
+      {me, {7, 0, 0, true}},                                      // held: serial
+      {hytm::solo_contended, {0, 5, 256, false}},                // contended, counting down
+      {hytm::solo_contended, {0, 1, 256, false}},                // the countdown runs out: claims
+      {hytm::solo_contended, {3, 9, 256, true}},                  // lost it since it last looked
+      {hytm::solo_free, {0, 0, 0, false}},                        // free: claims
+      {other, {0, 0, 0, false}},                                  // another runs alone: contends
+  };
+  struct outcome {
+    path_kind p;
+    std::uintptr_t word;
+    hytm::solo_state state;
+    std::uint64_t solo_count, no_rtm_count;
+  };
+  auto run = [&](const start& st, bool inline_rules) {
+    word.store(st.word);
+    ctx.solo = st.state;
+    hytm::reset_stats();
+    hytm::attempt_policy pol(ctx, site);
+    const path_kind p = inline_rules ? pol.first_path() : pol.first();
+    return outcome{p, word.load(), ctx.solo, get(ctr::fb_solo), get(ctr::fb_no_rtm)};
+  };
+  int n = 0;
+  for (const start& st : starts) {
+    const outcome a = run(st, true), b = run(st, false);
+    EXPECT_EQ(a.p, b.p) << "start " << n;
+    EXPECT_EQ(a.word, b.word) << "start " << n;
+    EXPECT_EQ(a.state.run, b.state.run) << "start " << n;
+    EXPECT_EQ(a.state.countdown, b.state.countdown) << "start " << n;
+    EXPECT_EQ(a.state.interval, b.state.interval) << "start " << n;
+    EXPECT_EQ(a.state.owned, b.state.owned) << "start " << n;
+    EXPECT_EQ(a.solo_count, b.solo_count) << "start " << n;
+    EXPECT_EQ(a.no_rtm_count, b.no_rtm_count) << "start " << n;
+    ++n;
+  }
+  // The cases are the ones meant: held runs serially, a countdown that has
+  // not run out stays on hardware.
+  EXPECT_EQ(run(starts[0], true).p, path_kind::serial);
+  EXPECT_EQ(run(starts[1], true).p, path_kind::htm);
+  EXPECT_EQ(run(starts[1], true).state.countdown, 4u);
+  word.store(saved_word);
+  ctx.solo = saved_state;
+}
+
 TEST_F(SoloTest, TheCInterfaceGetsItToo) {
   std::uint64_t x = 0;
   EXPECT_STREQ(solo_c_function(&x), "serial");

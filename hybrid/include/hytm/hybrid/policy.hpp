@@ -113,9 +113,21 @@ class attempt_policy {
         count(ctr::fb_solo);
         return path_kind::serial;
       }
-    } else if (HYTM_LIKELY(!g_config.adaptive && site_.htm_skip == 0 &&
-                           g_config.htm_retries != 0 && detail::g_software_share == 0)) {
-      return path_kind::htm;
+    } else if (HYTM_LIKELY(site_.htm_skip == 0 && g_config.htm_retries != 0 &&
+                           detail::g_software_share == 0)) {
+      if (HYTM_LIKELY(!g_config.adaptive)) return path_kind::htm;
+      // Adaptive (HYTM_HTM=auto's default, solo mode): first() would ask
+      // solo mode first, then make the tests above.  Its two common
+      // answers are decided here: the thread holds the word (serial), or
+      // others run and this thread's countdown to claim it again has not
+      // run out (hardware; solo_still_contended() counts it down, as
+      // solo_claim() would).  A test mode's hardware path ignores solo.
+      if (!detail::engine_chooses() || !g_config.solo) return path_kind::htm;
+      if (detail::solo_held(ctx_.solo, &ctx_)) {
+        count(ctr::fb_solo);
+        return path_kind::serial;
+      }
+      if (detail::solo_still_contended(ctx_.solo)) return path_kind::htm;
     }
     return first();
   }

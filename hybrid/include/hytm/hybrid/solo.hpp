@@ -87,6 +87,17 @@ inline bool solo_claim(solo_state& s, const void* me) noexcept {
   return solo_claim_slow(s, m, seen);
 }
 
+// solo_claim()'s other common case alone: the word is contended and this
+// thread's countdown to claiming it again has not run out.  True: counted
+// down, and the answer is solo_claim()'s false; false says nothing and
+// changes nothing (ask solo_claim()).
+inline bool solo_still_contended(solo_state& s) noexcept {
+  if (g_solo.owner.load(std::memory_order_relaxed) != solo_contended || s.owned || s.countdown <= 1)
+    return false;
+  --s.countdown;
+  return true;
+}
+
 // Thread exit (context.cpp): frees the word if it names `me` or is
 // contended, so that the threads left decide again.
 void solo_release(const void* me) noexcept;
