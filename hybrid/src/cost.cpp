@@ -16,7 +16,7 @@
 // sum instead of its parts, so it includes the backoff and the retry budget
 // as they are.
 //
-// Everything here runs only for timed transactions (one in time_sample,
+// Everything here runs only for timed transactions (one in time_sample_cost,
 // epilogue.hpp) and off the fast path: the fast path reads the decision as
 // the site's skip count (site_local::htm_skip), which first() reads anyway.
 #include <algorithm>

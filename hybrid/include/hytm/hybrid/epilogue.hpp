@@ -23,24 +23,34 @@ inline std::uint64_t ticks() noexcept {
 #endif
 }
 
-// Attempt timing.  rdtsc costs about 26 ns in this project's VMs (a tenth
-// of a small transaction), so a thread reads it only where the figures need
-// it: committed attempts in one transaction in time_sample, counted
-// time_sample times (an unbiased estimate); aborted attempts whenever the
+// Attempt timing.  rdtsc costs about 24 ns in this project's VMs (a half of
+// a 45 ns hash-set lookup), so a thread reads it only where the figures need
+// it: committed attempts in one transaction in time_sample(), counted
+// time_sample() times (an unbiased estimate); aborted attempts whenever the
 // thread is "hot", i.e. had an abort in its last hot_window transactions.
 // Under contention, which is what the conflict report is about, every
 // attempt is timed; a calm thread pays nothing, and only the first abort
 // after a calm stretch goes untimed.
-inline constexpr std::uint64_t time_sample = 8;
+// The interval: 8 where the cost rule runs, which decides from these samples
+// and must do so within a few dozen transactions of a site's start
+// (docs/policy.md); 32 elsewhere, where only the report's times use them.
+// An empty software transaction (examples/costs, HYTM_HTM=off, 5 million
+// in a row, 2-core Xeon VM) took 30 ns at 8 and 26 ns at 32 (median of 7
+// paired runs): the clock reads were a seventh of it.
+inline constexpr std::uint64_t time_sample_cost = 8;
+inline constexpr std::uint64_t time_sample_report = 32;
+inline std::uint64_t time_sample() noexcept {
+  return g_config.cost ? time_sample_cost : time_sample_report;
+}
 inline constexpr std::uint32_t hot_window = 64;
-// Whether this transaction is timed: one in time_sample on average.  A
-// countdown whose lengths are drawn at random (1 to 2 * time_sample - 1,
-// mean time_sample), not every time_sample-th: a thread that alternates
+// Whether this transaction is timed: one in time_sample() on average.  A
+// countdown whose lengths are drawn at random (1 to 2 * time_sample() - 1,
+// mean time_sample()), not every time_sample()-th: a thread that alternates
 // sites would otherwise time the same site every time.  The generator runs
 // once per timed transaction, not once per transaction.
 inline bool draw_timed(thread_ctx& ctx) noexcept {
   if (HYTM_LIKELY(--ctx.time_clock != 0)) return false;
-  ctx.time_clock = 1 + ctx.rng.next() % (2 * time_sample - 1);
+  ctx.time_clock = 1 + ctx.rng.next() % (2 * time_sample() - 1);
   ctx.tx_stages &= cost_clock_stage;  // the cost rule's record of it starts empty
   return true;
 }
@@ -84,7 +94,7 @@ inline void commit_done(thread_ctx& ctx, quiesce_after q) {
 // The cost rule's sample (cost.cpp; g_config.cost only): a timed
 // transaction committed on path p after `ticks` in its last attempt.  Inline
 // for the common case, a commit at the first attempt (about 20 instructions,
-// one transaction in time_sample); out of line otherwise, and for the
+// one transaction in time_sample_cost); out of line otherwise, and for the
 // decision every few samples.
 HYTM_API void cost_commit_slow(thread_ctx& ctx, path_kind p, std::uint64_t ticks) noexcept;
 HYTM_API void cost_decide(site_local& site) noexcept;
@@ -99,7 +109,7 @@ inline void cost_sample(thread_ctx& ctx, path_kind p, std::uint64_t ticks) noexc
 inline void count_committed_time(thread_ctx& ctx, path_kind p, std::uint64_t t0) noexcept {
   if (HYTM_UNLIKELY(ctx.timed)) {
     const std::uint64_t d = ticks() - t0;
-    ctx.site->counters[ctr::ns_committed].add(d * time_sample);
+    ctx.site->counters[ctr::ns_committed].add(d * time_sample());
     if (g_config.cost) cost_sample(ctx, p, d);
   }
 }

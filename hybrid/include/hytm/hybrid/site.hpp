@@ -81,7 +81,7 @@ struct site_cost {
 
   // Weight 1/4 for the new sample: a few samples follow a change, one
   // outlier (a preemption) moves the mean by a quarter of itself.  No
-  // branch: it runs inline for one transaction in time_sample.
+  // branch: it runs inline for one transaction in time_sample_cost.
   void add(unsigned p, std::uint64_t s) noexcept {
     mean[p] = mean[p] - mean[p] / 4 + s / 4;
     ++samples[p];
