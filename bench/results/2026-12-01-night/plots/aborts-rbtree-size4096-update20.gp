@@ -1,0 +1,12 @@
+set terminal svg size 800,500 dynamic noenhanced font 'sans,11'
+set output "bench/results/2026-12-01-night/plots/aborts-rbtree-size4096-update20.svg"
+set title "rbtree size=4096 update=20: aborts per commit by cause (hytm configuration:path)"
+set key outside right top
+set style data histograms
+set style histogram rowstacked
+set style fill solid 0.8 border -1
+set boxwidth 0.7
+set grid y
+set xtics rotate by -30
+set ylabel 'aborts per commit'
+plot for [i=2:4] "bench/results/2026-12-01-night/plots/aborts-rbtree-size4096-update20.dat" using i:xtic(1) title columnheader(i)
