@@ -568,6 +568,23 @@ void load_bytes(hytm_tx* tx, void* dst, const void* src, std::size_t n) {
   }
 }
 
+
+// A store in an unlogged software attempt (a C block nested in a C++
+// attempt at a site learnt read-only, docs/stm.md): refused as
+// stm_ro_tx::store refuses it.  An unlogged attempt keeps no read log, so
+// it could not be validated against a hardware commit at its commit; the
+// site unlearns, and the next attempt runs logged.
+[[noreturn]] HYTM_NOINLINE void refuse_unlogged_store(hytm_tx* tx) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  d::unlearn_read_only(*ctx.site);
+  ctx.stm.doom(hytm::stm::abort_reason::explicit_restart);
+  c_abort(tx);
+}
+// The software path's stores: true if the attempt may buffer one.
+bool stores_allowed(const hytm::thread_ctx& ctx) {
+  return hytm::g_config.stm == hytm::stm_algorithm::orec || !ctx.stm.unlogged();
+}
+
 void store_bytes(hytm_tx* tx, void* dst, const void* src, std::size_t n) {
   hytm::thread_ctx& ctx = *tx->ctx;
   const auto* in = static_cast<const unsigned char*>(src);
@@ -589,7 +606,9 @@ void store_bytes(hytm_tx* tx, void* dst, const void* src, std::size_t n) {
       ctx.undo.save(dst, n);
       std::memcpy(dst, src, n);
       return;
-    case path_kind::stm: break;
+    case path_kind::stm:
+      if (HYTM_UNLIKELY(!stores_allowed(ctx))) refuse_unlogged_store(tx);
+      break;
   }
   hytm::pieces::split(dst, n, [&](void* p, std::size_t k) {
     std::uint64_t v = 0;
@@ -634,6 +653,7 @@ void c_store(hytm_tx* tx, T* addr, T value) {
         std::atomic_ref<T>(*addr).store(value, std::memory_order_relaxed);
         return;
       case path_kind::stm:
+        if (HYTM_UNLIKELY(!stores_allowed(ctx))) refuse_unlogged_store(tx);
         d::with_algorithm(ctx, [&](auto& alg) { alg.write(addr, sizeof(T), value); });
         return;
       case path_kind::serial:

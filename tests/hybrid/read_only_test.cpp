@@ -10,6 +10,9 @@
 #include <type_traits>
 #include <vector>
 
+extern "C" void ro_c_store(std::uint64_t* x, std::uint64_t v);
+extern "C" void ro_c_store_bytes(std::uint64_t* x, std::uint64_t v);
+
 namespace {
 
 template <class Tx>
@@ -121,6 +124,44 @@ TEST_F(ReadOnly, OffNeverAndAlwaysFirstAttempt) {
   });
   EXPECT_EQ(kinds, (std::vector<bool>{true, false}));
   EXPECT_EQ(x, 2);
+}
+
+// A C block nested in an unlogged attempt stores: refused as the C++
+// store is (the unlogged attempt ends before it buffers the write, the site
+// unlearns, the logged attempt commits it), through the inline tier and the
+// exported bytes form alike.  Before, the write was buffered and committed
+// by an attempt with no read log to validate against a hardware commit.
+TEST_F(ReadOnly, ACStoreNestedInAnUnloggedAttemptIsRefusedAsACxxOneIs) {
+  hytm::testing::set_mode({hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64,
+                           hytm::read_only_mode::always});
+  std::uint64_t x = 1;
+  std::vector<bool> kinds;
+  at_site("ro.c_nested", kinds, [&](auto& tx) {
+    ro_c_store(&x, tx.load(x) + 1);
+    return 0L;
+  });
+  EXPECT_EQ(kinds, (std::vector<bool>{true, false}));
+  EXPECT_EQ(x, 2u);
+  kinds.clear();
+  at_site("ro.c_nested_bytes", kinds, [&](auto& tx) {
+    ro_c_store_bytes(&x, tx.load(x) + 1);
+    return 0L;
+  });
+  EXPECT_EQ(kinds, (std::vector<bool>{true, false}));
+  EXPECT_EQ(x, 3u);
+}
+
+// The algorithm's backstop: an unlogged NOrec attempt that buffered a write
+// does not commit it.
+TEST_F(ReadOnly, AnUnloggedAttemptNeverCommitsAWrite) {
+  std::uint64_t x = 5;
+  hytm::stm::norec n;
+  n.start(nullptr, ~0u, true);
+  n.write(&x, sizeof x, 9);
+  EXPECT_FALSE(n.commit());
+  EXPECT_TRUE(n.doomed());
+  EXPECT_EQ(x, 5u);
+  n.rollback();
 }
 
 // Another thread commits between the two loads of an attempt: an unlogged

@@ -168,6 +168,16 @@ class norec {
   bool commit() {
     if (doomed_) return false;
     if (writes_.empty()) return true;
+    // An unlogged attempt never commits a write: with no read log, the
+    // writer's check under the lock (seq_writer::changed_under_lock) would
+    // find nothing changed after a hardware commit moved `external`, and
+    // write back what stale reads computed.  Its stores are refused before
+    // they are buffered (stm_ro_tx, and the C interface's); this is the
+    // backstop.
+    if (HYTM_UNLIKELY(unlogged_)) {
+      doom(abort_reason::validation);
+      return false;
+    }
     return commit_writer();
   }
   // Re-checks consistency now (before letting a user exception escape).
