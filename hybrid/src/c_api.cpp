@@ -568,7 +568,6 @@ void load_bytes(hytm_tx* tx, void* dst, const void* src, std::size_t n) {
   }
 }
 
-
 // A store in an unlogged software attempt (a C block nested in a C++
 // attempt at a site learnt read-only, docs/stm.md): refused as
 // stm_ro_tx::store refuses it.  An unlogged attempt keeps no read log, so

@@ -62,6 +62,15 @@ extern HYTM_API solo_word g_solo;
 // Out of line: every case but "the word names me already".
 bool solo_claim_slow(solo_state& s, std::uintptr_t me, std::uintptr_t seen) noexcept;
 
+// solo_claim()'s contended case: the word `seen` is contended and this
+// thread's countdown to claiming it again has not run out.  True: counted
+// down, and the answer is "the normal policy" (no claim, no call).
+inline bool solo_counting_down(solo_state& s, std::uintptr_t seen) noexcept {
+  if (seen != solo_contended || s.owned || s.countdown <= 1) return false;
+  --s.countdown;
+  return true;
+}
+
 // True: run this top-level transaction on the serial path, solo.  `me` is
 // the calling thread's context.  Relaxed: see above.
 // solo_held(): the common case alone, the word names `me` already (false
@@ -79,23 +88,15 @@ inline bool solo_claim(solo_state& s, const void* me) noexcept {
     ++s.run;
     return true;
   }
-  // Contended, and not yet time to retry: the normal policy, no call.
-  if (seen == solo_contended && !s.owned && s.countdown > 1) {
-    --s.countdown;
-    return false;
-  }
+  if (solo_counting_down(s, seen)) return false;
   return solo_claim_slow(s, m, seen);
 }
 
-// solo_claim()'s other common case alone: the word is contended and this
-// thread's countdown to claiming it again has not run out.  True: counted
-// down, and the answer is solo_claim()'s false; false says nothing and
+// solo_counting_down() for a caller that has not loaded the word
+// (policy.hpp's first_path(), after solo_held()): false says nothing and
 // changes nothing (ask solo_claim()).
 inline bool solo_still_contended(solo_state& s) noexcept {
-  if (g_solo.owner.load(std::memory_order_relaxed) != solo_contended || s.owned || s.countdown <= 1)
-    return false;
-  --s.countdown;
-  return true;
+  return solo_counting_down(s, g_solo.owner.load(std::memory_order_relaxed));
 }
 
 // Thread exit (context.cpp): frees the word if it names `me` or is
