@@ -124,6 +124,7 @@ static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t) &&
 
 namespace {
 void commit_any(hytm_tx* tx);
+void commit_nested(hytm_tx* tx);
 }
 
 hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
@@ -139,7 +140,7 @@ hytm_tx::hytm_tx(hytm::thread_ctx& c, bool is_nested)
   head.external = reinterpret_cast<std::uint64_t*>(&hytm::stm::g_norec.external);
   head.env = &env;
   head.undo = reinterpret_cast<hytm_detail_undo*>(&c.undo);
-  head.commit = &commit_any;
+  head.commit = is_nested ? &commit_nested : &commit_any;
   head.norec = hytm::stm::c_view::of(c.stm);
   head.seq = reinterpret_cast<const std::uint64_t*>(&hytm::stm::g_norec.seq);
   if (!hytm::stm::c_view::same_tags())
@@ -285,6 +286,16 @@ Tx& fresh(Tx& obj, hytm::thread_ctx& ctx) {
   obj.~Tx();
   return *::new (&obj) Tx(ctx);
 }
+// The same for the types whose state is tx_base's (the serial and
+// hardware paths'), without the dead reset of ctx.tx (tx_access::renew).
+// The objects are this thread's: made with its context (hytm_tx's
+// constructor), never rebound.
+hytm::serial_tx& fresh(hytm::serial_tx& obj, hytm::thread_ctx&) {
+  return hytm::detail::tx_access::renew(obj);
+}
+hytm::htm_tx& fresh(hytm::htm_tx& obj, hytm::thread_ctx&) {
+  return hytm::detail::tx_access::renew(obj);
+}
 
 void commit_htm(hytm_tx* tx);
 void commit_orec(hytm_tx* tx);
@@ -402,11 +413,21 @@ void commit_stm(hytm_tx* tx) {
   commit_norec(tx);
 }
 
-HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
+HYTM_NOINLINE void commit_serial_full(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
   tx->head.mode = HYTM_DETAIL_CALL;
   ctx.c_active = false;
   d::serial_committed(ctx, tx->t0);
+}
+// The common commit makes no call (serial_commit_is_plain), so that this
+// function keeps no frame; anything else takes the whole commit, by a tail
+// jump, before anything is written.
+HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
+  hytm::thread_ctx& ctx = *tx->ctx;
+  if (HYTM_UNLIKELY(!d::serial_commit_is_plain(ctx))) return commit_serial_full(tx);
+  tx->head.mode = HYTM_DETAIL_CALL;
+  ctx.c_active = false;
+  d::serial_committed_plain(ctx);
 }
 
 // The policy object is not reset here: the next entry's emplace() replaces
@@ -426,6 +447,9 @@ HYTM_NOINLINE void commit_serial(hytm_tx* tx) {
 // head.commit outside an attempt's own: the dispatch (and the library's
 // report of a commit outside its transaction).
 void commit_any(hytm_tx* tx) { block_commit(tx); }
+// A nested object's head.commit, which HYTM_END calls: block_commit's
+// nested case, the end of the block (inside a region, it runs in it).
+void commit_nested(hytm_tx* tx) { tx->head.mode = HYTM_DETAIL_CALL; }
 
 }  // namespace
 
@@ -461,6 +485,104 @@ template <restart_point R>
   return tx;
 }
 
+HYTM_NOINLINE hytm_tx* begin_frame_full(const char* site, void** env, const void* caller) {
+  return block_begin<restart_point::gnu_caller>(site, reinterpret_cast<std::uintptr_t>(env[2]),
+                                                caller, env);
+}
+// The same, for an entry that stored its env and caller in tx already.
+HYTM_NOINLINE hytm_tx* begin_frame_stored(const char* site, hytm_tx* tx) {
+  return begin_frame_full(site, tx->gnu_env, tx->caller);
+}
+
+// HYTM_BEGIN's common cases, with no call, so that hytm_block_begin_frame
+// keeps (almost) no frame: its register saves and restores were a tenth of
+// an empty serial block.  A top-level entry (tx, its env and caller
+// stored), at a site this thread has cached, untimed and not hot, whose
+// first path the policy's inline rules decide:
+//   - serial (one thread in auto mode, or HYTM_STM=off), with the serial
+//     lock free and no other transaction to drain;
+//   - logged NOrec with no hardware path (HYTM_HTM=off), with the serial
+//     lock free.
+// Every test comes before the first write that matters (the lock's CAS, or
+// the slot's (A1), undone if the lock is held or the drain would wait), so
+// every other case tail-calls the whole entry, block_begin, which starts
+// from the beginning.  What each writes is what block_begin writes on that
+// path (enter_top, then start_attempt's case); the policy's side is held to
+// first_path() by SoloTest.QuickFirstAnswersAsFirstPathDoes, the counts to
+// the whole entry's by CApi.TheEntrysFastCasesCountAsTheWholeEntry.
+[[gnu::always_inline]] inline void enter_top_fast(hytm::thread_ctx& ctx, hytm::site_local* s) {
+  // enter_top(), after tx->frame and caller:
+  ctx.site = s;
+  --ctx.time_clock;  // draw_timed(), not due
+  ctx.timed = false;
+}
+// top_entry()'s software case.  A function of its own (a tail jump, no
+// frame either): inline, its policy object's two words were packed into a
+// vector register on the serial case's way too.
+HYTM_NOINLINE hytm_tx* norec_entry(const char* site, hytm::thread_ctx& ctx, hytm_tx* tx,
+                                   hytm::site_local* s) {
+  // stm_attempt_start() needs ctx.site; a failed try leaves it for
+  // block_begin, which sets it again.
+  ctx.site = s;
+  if (HYTM_UNLIKELY(!d::stm_attempt_try_start_software_only(ctx)))
+    return begin_frame_stored(site, tx);
+  enter_top_fast(ctx, s);
+  tx->policy.emplace(ctx, *s);  // a failed attempt asks it
+  s->counters[ctr::fb_no_rtm].add();  // first_path()'s count
+  // start_attempt(path_kind::stm):
+  tx->t0 = 0;  // attempt_start(): untimed, not hot
+  ctx.tx = &fresh(tx->stm, ctx);
+  tx->head.mode = HYTM_DETAIL_NOREC;
+  tx->head.commit = &commit_norec;
+  ctx.c_active = true;
+  return tx;
+}
+[[gnu::always_inline]] inline hytm_tx* top_entry(const char* site, hytm::thread_ctx& ctx,
+                                                hytm_tx* tx) {
+  using quick = hytm::attempt_policy::quick;
+  // time_clock 1: draw_timed() would time this transaction.
+  if (HYTM_UNLIKELY(ctx.time_clock == 1 || ctx.hot != 0)) return begin_frame_stored(site, tx);
+  hytm::site_local* const s = d::site_cached(ctx, hytm::site(site));
+  if (HYTM_UNLIKELY(s == nullptr)) return begin_frame_stored(site, tx);
+  // Asked right before the branches it feeds, so that the compiler jumps
+  // from its tests straight to them (asked first, it cost every case a
+  // register and a dispatch).  Anything else (a hardware path without solo
+  // mode, solo mode held elsewhere or contended, the cost rule) takes the
+  // whole entry.
+  const quick q = hytm::attempt_policy::quick_first(ctx);
+  if (HYTM_UNLIKELY(q == quick::none)) return begin_frame_stored(site, tx);
+  // HYTM_HTM=off, software on: NOrec (norec_inline's case, a logged attempt).
+  if (q == quick::stm) {
+    if (HYTM_UNLIKELY(hytm::g_config.stm != hytm::stm_algorithm::norec))
+      return begin_frame_stored(site, tx);
+    return norec_entry(site, ctx, tx, s);
+  }
+  if (q == quick::serial_solo_if_site && !hytm::attempt_policy::site_lets_solo(*s))
+    return begin_frame_stored(site, tx);
+  if (HYTM_UNLIKELY(!hytm::g_serial_lock.try_lock_idle(ctx.slot)))
+    return begin_frame_stored(site, tx);
+  enter_top_fast(ctx, s);
+  // No policy.emplace(): only the hardware and software paths consult the
+  // policy (their failures and hardware commits), and a transaction whose
+  // first attempt is serial stays serial (finish_aborted restarts it
+  // there), so the object left engaged by an earlier entry is never read.
+  // first_path()'s count, and solo_held()'s run:
+  if (q == quick::serial) {
+    s->counters[ctr::fb_no_rtm].add();
+  } else {
+    s->counters[ctr::fb_solo].add();
+    ++ctx.solo.run;
+  }
+  // start_attempt(path_kind::serial) (block_begin's gnu_env is written):
+  tx->t0 = 0;  // attempt_start(): untimed, not hot
+  d::serial_attempt_started(ctx);
+  ctx.tx = &fresh(tx->serial, ctx);
+  ctx.c_active = true;
+  tx->head.mode = HYTM_DETAIL_SERIAL;
+  tx->head.commit = &commit_serial;
+  return tx;
+}
+
 }  // namespace
 
 extern "C" {
@@ -487,8 +609,16 @@ hytm_tx* hytm_block_begin_frame(const char* site, void** env) {
   // the same for every block of one function, lower in a deeper frame, like
   // the frame address of this function (which would cost it a frame
   // pointer).  Only the misuse check reads it.
-  return block_begin<restart_point::gnu_caller>(site, reinterpret_cast<std::uintptr_t>(env[2]),
-                                                __builtin_return_address(0), env);
+  const void* const caller = __builtin_return_address(0);
+  hytm::thread_ctx* const c = d::t_ctx;
+  hytm_tx* const tx = c != nullptr ? c->c_top : nullptr;
+  if (HYTM_UNLIKELY(tx == nullptr || c->depth != 0)) return begin_frame_full(site, env, caller);
+  // A top-level entry: block_begin would write these three before it reads
+  // any of them.  Written now, they free their registers for top_entry.
+  tx->frame = reinterpret_cast<std::uintptr_t>(env[2]);
+  tx->caller = caller;
+  tx->gnu_env = env;
+  return top_entry(site, *c, tx);
 }
 
 // Back at hytm_block_begin_frame's restart point: the jump came from this

@@ -1,6 +1,7 @@
 // The C interface on every path, with C bodies compiled as C.
 #include <gtest/gtest.h>
 #include <hytm/hytm.h>
+#include <hytm/hytm.hpp>
 #include <hytm/testing.hpp>
 
 #include <atomic>
@@ -128,14 +129,57 @@ TEST_P(CApi, StatsJsonNamesTheSites) {
   EXPECT_EQ(hytm_in_transaction(), 0);
 }
 
+// The entry's and the serial commit's frameless cases (c_api.cpp,
+// top_entry, commit_serial) count what the whole entry and commit count: on
+// one thread, every block of a loop is one commit on the mode's path and
+// one first-path fallback (solo's under solo, no_rtm's otherwise), nothing
+// aborts, and the timed one in 32 and the sampled one in 16, which take the
+// whole entry and commit, are counted too.  An entry that counted nothing,
+// or counted on the wrong path, fails it.
+TEST_P(CApi, TheEntrysFastCasesCountAsTheWholeEntry) {
+  uint64_t counter = 0;
+  c_block_increment(&counter);  // the thread's first entry takes the whole one
+  // Solo: the word may still be contended from an earlier test's threads,
+  // and this thread counting down before it claims it again.
+  for (int i = 0; GetParam().solo && i < 100000; ++i)
+    if (hytm::atomic([](auto& tx) { return tx.path(); }) == hytm::path_kind::serial) break;
+  hytm_reset_stats();
+  constexpr int n = 1000;
+  for (int i = 0; i < n; ++i) c_block_increment(&counter);
+  EXPECT_EQ(counter, uint64_t{n} + 1);
+  EXPECT_EQ(hytm_in_transaction(), 0);
+  const hytm::stats st = hytm::statistics();
+  const auto& t = st.total;
+  const bool serial = GetParam().stm == hytm::stm_algorithm::off || GetParam().solo;
+  EXPECT_EQ(t[hytm::ctr::serial_commits], serial ? uint64_t{n} : 0u);
+  EXPECT_EQ(t[hytm::ctr::stm_commits], serial ? 0u : uint64_t{n});
+  EXPECT_EQ(t[hytm::ctr::fb_solo], GetParam().solo ? uint64_t{n} : 0u);
+  EXPECT_EQ(t[hytm::ctr::fb_no_rtm], GetParam().solo ? 0u : uint64_t{n});
+  EXPECT_EQ(t[hytm::ctr::stm_abort_validation] + t[hytm::ctr::stm_abort_lock] +
+                t[hytm::ctr::stm_abort_explicit] + t[hytm::ctr::serial_rollbacks],
+            0u);
+  EXPECT_GT(t[hytm::ctr::ns_committed], 0u) << "the timed entries took the whole entry";
+  std::uint64_t sampled = 0;
+  for (auto c : t.fp[static_cast<std::size_t>(serial ? hytm::footprint::serial_writes
+                                                       : hytm::footprint::stm_writes)])
+    sampled += c;
+  EXPECT_GE(sampled, uint64_t{n / 16}) << "the sampled commits took the whole commit";
+  EXPECT_LE(sampled, uint64_t{n / 16 + 1});
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Paths, CApi,
     ::testing::Values(hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::off, 8, 64},
                       hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64},
                       hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 0},
-                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::orec, 8, 64}),
+                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::orec, 8, 64},
+                      // One thread alone runs serially (solo.hpp), handed
+                      // over when a second thread starts.
+                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64,
+                                          hytm::read_only_mode::learn, true}),
     [](const auto& p) {
-      return std::string(p.param.stm == hytm::stm_algorithm::off     ? "serial"
+      return std::string(p.param.solo                                ? "solo"
+                         : p.param.stm == hytm::stm_algorithm::off     ? "serial"
                          : p.param.stm == hytm::stm_algorithm::orec  ? "stm_orec"
                          : p.param.stm_retries == 0                ? "stm_to_serial"
                                                                        : "stm");

@@ -256,6 +256,73 @@ TEST_F(SoloTest, TheHardwareModesInlineRulesAnswerAsFirstDoes) {
   ctx.solo = saved_state;
 }
 
+// attempt_policy::quick_first() and site_lets_solo(), which the C entry
+// asks before it takes a frameless case (c_api.cpp, top_entry), against
+// first_path(): in every configuration and solo state below they answer
+// exactly where the rule says, first_path() then picks the same path, and
+// it counts the counter the entry counts (and, for solo, the run).
+// Removing a test from them (the site's htm_skip, the stm test) fails it.
+TEST_F(SoloTest, QuickFirstAnswersAsFirstPathDoes) {
+  using quick = hytm::attempt_policy::quick;
+  hytm::thread_ctx& ctx = hytm::current_ctx();
+  auto& word = hytm::detail::g_solo.owner;
+  const std::uintptr_t saved_word = word.load();
+  const hytm::solo_state saved_state = ctx.solo;
+  const auto me = reinterpret_cast<std::uintptr_t>(&ctx);
+  int n = 0, answered = 0;
+  for (hytm::htm_mode htm : {hytm::htm_mode::off, hytm::htm_mode::rtm})
+    for (hytm::stm_algorithm stm : {hytm::stm_algorithm::off, hytm::stm_algorithm::norec})
+      for (bool solo : {false, true})
+        for (bool cost : {false, true})
+          for (std::uintptr_t w : {me, me + 4096, hytm::solo_free})
+            for (std::uint32_t skip : {0u, 3u}) {
+              hytm::testing::mode m = hytm::testing::current_mode();
+              m.htm = htm;
+              m.stm = stm;
+              m.solo = solo;
+              m.cost = cost;
+              hytm::testing::set_mode(m);
+              hytm::site_local& site =
+                  hytm::detail::site_for(ctx, hytm::site("solo.quick_first"));
+              site.htm_skip = skip;
+              word.store(w);
+              ctx.solo = {7, 0, 0, w == me};
+              hytm::reset_stats();
+              const bool off = htm == hytm::htm_mode::off;
+              const bool held = solo && stm != hytm::stm_algorithm::off && w == me;
+              quick expected = quick::none;
+              if (!solo && !cost && off)
+                expected = stm == hytm::stm_algorithm::off ? quick::serial : quick::stm;
+              else if (held && (off || skip == 0))
+                expected = quick::serial_solo;
+              quick q = hytm::attempt_policy::quick_first(ctx);
+              if (q == quick::serial_solo_if_site)
+                q = hytm::attempt_policy::site_lets_solo(site) ? quick::serial_solo : quick::none;
+              EXPECT_EQ(static_cast<int>(q), static_cast<int>(expected)) << "case " << n;
+              // It changed nothing.
+              EXPECT_EQ(word.load(), w) << "case " << n;
+              EXPECT_EQ(ctx.solo.run, 7u) << "case " << n;
+              if (q != quick::none) {
+                ++answered;
+                hytm::attempt_policy pol(ctx, site);
+                EXPECT_EQ(pol.first_path(), q == quick::stm ? path_kind::stm : path_kind::serial)
+                    << "case " << n;
+                const bool by_solo = q == quick::serial_solo;
+                EXPECT_EQ(get(by_solo ? ctr::fb_solo : ctr::fb_no_rtm), 1u) << "case " << n;
+                EXPECT_EQ(get(ctr::fb_solo) + get(ctr::fb_no_rtm), 1u) << "case " << n;
+                EXPECT_EQ(ctx.solo.run, by_solo ? 8u : 7u) << "case " << n;
+              }
+              site.htm_skip = 0;
+              ++n;
+            }
+  // HYTM_HTM=off with neither solo nor cost (every software setting, word
+  // and skip); solo held with htm off (either skip) and with rtm (skip 0),
+  // with and without the cost rule.
+  EXPECT_EQ(answered, 12 + 2 * (2 + 1));
+  word.store(saved_word);
+  ctx.solo = saved_state;
+}
+
 TEST_F(SoloTest, TheCInterfaceGetsItToo) {
   std::uint64_t x = 0;
   EXPECT_STREQ(solo_c_function(&x), "serial");

@@ -91,6 +91,14 @@ class HYTM_API activity_registry {
     for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next)
       if (s != self && HYTM_UNLIKELY(s->word.load(std::memory_order_seq_cst) & 1)) wait_idle(*s);
   }
+  // drain()'s case with nothing to wait for: true when every slot but
+  // `self` is idle, by the same seq_cst loads, so that a true answer after
+  // the serial lock's CAS is the drain done (S3).
+  bool others_idle(const activity_slot* self) const noexcept {
+    for (activity_slot* s = head_.load(std::memory_order_acquire); s; s = s->next)
+      if (s != self && HYTM_UNLIKELY(s->word.load(std::memory_order_seq_cst) & 1)) return false;
+    return true;
+  }
   // Waits until every slot but `self` that is active now has advanced or
   // left.  Acquire loads pair with (A3)/(A4).
   void quiesce(const activity_slot* self) const noexcept;

@@ -54,6 +54,19 @@ class alignas(cache_line) serial_lock {
     observe_write(&word_, sizeof word_);  // emulated transactions subscribed to it
     activity().drain(self);
   }
+  // lock()'s case that makes no call: the CAS succeeds, no model watches
+  // the word, and the drain finds every other slot idle.  False: the lock
+  // is not held (released again if the drain would have waited) and
+  // nothing else changed; take lock() instead.  The same orders as lock().
+  bool try_lock_idle(const activity_slot* self) noexcept {
+    if (HYTM_UNLIKELY(g_write_observer != nullptr)) return false;
+    std::uint32_t expected = 0;
+    if (HYTM_UNLIKELY(!word_.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)))
+      return false;
+    if (HYTM_LIKELY(activity().others_idle(self))) return true;
+    unlock();
+    return false;
+  }
   void unlock() noexcept { word_.store(0, std::memory_order_release); }  // (S4)
 
   // For the hardware subscription (S2): a relaxed load suffices inside an

@@ -154,13 +154,10 @@ static __inline__ __attribute__((__always_inline__)) sigjmp_buf *hytm_detail_jmp
  *        the relaxed RMW of `external` is inside the region, so it becomes
  *        visible atomically with the region's data writes; software
  *        transactions revalidate when `external` moves.
- * A nested block commits with its outer transaction: it only ends. */
+ * A nested block commits with its outer transaction: its `commit` only ends
+ * it (no test of `nested` here: a nested object's mode is never REGION). */
 static __inline__ __attribute__((__always_inline__)) void hytm_detail_end(hytm_tx *tx) {
     struct hytm_detail_tx *h = HYTM_DETAIL_TX_(tx);
-    if (h->nested) {
-        h->mode = HYTM_DETAIL_CALL; /* the object is dead until the next entry */
-        return;
-    }
     if (h->mode == HYTM_DETAIL_REGION) {
         if (*h->wrote && __atomic_load_n(h->software, __ATOMIC_RELAXED) != 0) {
             h->stamp = __atomic_fetch_add(h->external, 1, __ATOMIC_RELAXED) + 1;
@@ -170,7 +167,8 @@ static __inline__ __attribute__((__always_inline__)) void hytm_detail_end(hytm_t
         h->mode = HYTM_DETAIL_ENDED;
     }
     /* The path's commit, straight (what hytm_block_commit would pick): the
-     * region, if any, has ended above. */
+     * region, if any, has ended above.  A call through a pointer into the
+     * library, no PLT slot: a nested block's runs inside the region. */
     h->commit(tx);
 }
 

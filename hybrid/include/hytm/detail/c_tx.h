@@ -123,9 +123,12 @@ struct hytm_detail_tx {
     sigjmp_buf *env;
     /* The thread's undo log, for the serial path's stores (layout 2 on). */
     struct hytm_detail_undo *undo;
-    /* Layout 3 on.  What HYTM_END calls when it is not nested: the commit
-     * of the path the attempt runs on (set with each attempt; never called
-     * inside a region, which HYTM_END ends first). */
+    /* Layout 3 on.  What HYTM_END calls: the commit of the path the
+     * attempt runs on (set with each attempt; never called inside a region
+     * it owns, which HYTM_END ends first), and for a nested block, the end
+     * of the block (it commits with its outer transaction; it may run
+     * inside the outer region).  HYTM_END of the first layout-3 header
+     * tested `nested` first and called this only for a top-level block. */
     void (*commit)(struct hytm_tx *tx);
     /* The thread's NOrec state and the global sequence word (g_norec.seq),
      * for NOREC. */

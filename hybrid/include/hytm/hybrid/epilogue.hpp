@@ -133,6 +133,21 @@ template <class A = stm::norec>
   commit_done(ctx, wrote ? quiesce_after::stm_commit : quiesce_after::none);
 }
 
+// serial_committed()'s case with nothing out of line to do: no footprint
+// sample due, no logs (frees, handlers: logs_used), untimed.  The C
+// interface's commit tests it first and then makes no call, so it keeps no
+// frame (c_api.cpp, commit_serial); serial_committed_plain() is then what
+// serial_committed() would do.
+inline bool serial_commit_is_plain(const thread_ctx& ctx) noexcept {
+  return ctx.footprint_clock != 1 && !ctx.logs_used && !ctx.timed;
+}
+inline void serial_committed_plain(thread_ctx& ctx) noexcept {
+  --ctx.footprint_clock;  // not due: serial_commit_is_plain()
+  ctx.undo.clear();
+  ctx.depth = 0;
+  g_serial_lock.unlock();
+  ctx.site->counters[ctr::serial_commits].add();
+}
 inline void serial_committed(thread_ctx& ctx, std::uint64_t t0) {
   site_local& site = *ctx.site;
   if (HYTM_UNLIKELY(footprint_due(ctx))) sample_footprint(ctx, path_kind::serial);

@@ -131,6 +131,40 @@ class attempt_policy {
     }
     return first();
   }
+  // first_path()'s answers that need neither a call nor a write, decided
+  // from the configuration and the solo word alone, for the C entry's
+  // frameless cases (c_api.cpp, top_entry), which ask before they change
+  // anything and before they look up the site:
+  //   serial       HYTM_HTM=off, software off, no adaptive rule (fb_no_rtm);
+  //   stm          HYTM_HTM=off, software on, no adaptive rule (fb_no_rtm);
+  //   serial_solo  this thread holds solo mode, without hardware (fb_solo,
+  //                and solo_held()'s ++run);
+  //   serial_solo_if_site  the same with the hardware path on: serial if
+  //                site_lets_solo() (else first_path() tries hardware);
+  //   none         first_path() would call first() or pick hardware.
+  // The test SoloTest.QuickFirstAnswersAsFirstPathDoes holds these to
+  // first_path() in every configuration and solo state.
+  enum class quick : std::uint8_t { none, serial, stm, serial_solo, serial_solo_if_site };
+  [[gnu::always_inline]] static quick quick_first(const thread_ctx& ctx) noexcept {
+    // In first_path()'s order (the forced case is three tests).  Solo mode
+    // sets adaptive (config.cpp, testing.cpp).
+    if (g_config.htm == htm_mode::off) {
+      if (HYTM_LIKELY(!g_config.adaptive))
+        return g_config.stm == stm_algorithm::off ? quick::serial : quick::stm;
+      return g_config.solo && g_config.stm != stm_algorithm::off && detail::solo_names(&ctx)
+                 ? quick::serial_solo
+                 : quick::none;
+    }
+    return g_config.solo && g_config.stm != stm_algorithm::off && g_config.htm == htm_mode::rtm &&
+                   g_config.htm_retries != 0 && detail::solo_names(&ctx)
+               ? quick::serial_solo_if_site
+               : quick::none;
+  }
+  // serial_solo_if_site: the site tries hardware (first_path()'s first
+  // test), so solo mode's answer stands.
+  [[gnu::always_inline]] static bool site_lets_solo(const site_local& site) noexcept {
+    return site.htm_skip == 0 && detail::g_software_share == 0;
+  }
   // Every rule (policy.cpp); exported, for the C interface and for programs
   // built before first_path().
   HYTM_API path_kind first() noexcept;

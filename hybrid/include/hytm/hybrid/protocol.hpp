@@ -76,13 +76,17 @@ inline start_clocks stamp_start(thread_ctx& ctx) noexcept {
 
 // Start of a software (or emulated) attempt: (S3) handshake, then (H1), (H5).
 // Returns the stamp's clocks.
+// software_try_enter(): one try of its (S3) handshake.  True: the slot is
+// active and the serial lock was free; false: the lock is held, and the slot
+// is idle again.
+[[gnu::always_inline]] inline bool software_try_enter(thread_ctx& ctx) noexcept {
+  ctx.slot->enter();                                                // (A1)
+  if (HYTM_LIKELY(!g_serial_lock.held_for_software())) return true;  // (A2)
+  ctx.slot->leave();
+  return false;
+}
 [[gnu::always_inline]] inline start_clocks software_enter(thread_ctx& ctx) noexcept {
-  for (;;) {
-    ctx.slot->enter();                                         // (A1)
-    if (HYTM_LIKELY(!g_serial_lock.held_for_software())) break;  // (A2)
-    ctx.slot->leave();
-    g_serial_lock.wait_until_free();  // (S4)
-  }
+  while (HYTM_UNLIKELY(!software_try_enter(ctx))) g_serial_lock.wait_until_free();  // (S4)
   if (g_config.hardware_possible()) {
     g_hybrid.software.fetch_add(1, std::memory_order_seq_cst);  // (H1)
     observe_write(&g_hybrid.software, sizeof g_hybrid.software);
@@ -149,6 +153,16 @@ HYTM_API void wait_for_progress() noexcept;
 // htm_attempt_committed(): epilogue.hpp.
 HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0,
                                       unsigned status) noexcept;
+// stm_attempt_start()'s writes once the slot is entered (software_enter).
+template <class A = stm::norec>
+[[gnu::always_inline]] inline void stm_attempt_started(thread_ctx& ctx, bool unlogged,
+                                                       start_clocks c) {
+  algorithm_state<A>(ctx).start_at(ctx.slot, ctx.site->rec->id, unlogged, c.seq, c.external);
+  ctx.depth = 1;
+  ctx.path = path_kind::stm;
+  ctx.want_serial = false;
+  ctx.restart_asked = false;
+}
 // A software attempt: start; after a failed one, the next path.
 // unlogged: a read-only site's attempt without a read log (docs/stm.md).
 // Inline: every software transaction runs it, and it is a few stores.
@@ -161,23 +175,33 @@ template <class A = stm::norec>
   // acquire, as the algorithm's own start() would load them again; the
   // stamp's release stores between would order nothing for the snapshot.
   // Equal to the stamp, the snapshot is at least it, as (H5) asks.
-  const start_clocks c = software_enter(ctx);
-  algorithm_state<A>(ctx).start_at(ctx.slot, ctx.site->rec->id, unlogged, c.seq, c.external);
-  ctx.depth = 1;
-  ctx.path = path_kind::stm;
-  ctx.want_serial = false;
-  ctx.restart_asked = false;
+  stm_attempt_started<A>(ctx, unlogged, software_enter(ctx));
+}
+// stm_attempt_start() where no hardware transaction can run (no (H1)
+// count to make), if the serial lock is free.  False: it is held, and
+// nothing changed (stm_attempt_start() would wait).  For the C entry's
+// frameless case (c_api.cpp), which must make no call.
+template <class A = stm::norec>
+[[gnu::always_inline]] inline bool stm_attempt_try_start_software_only(thread_ctx& ctx) {
+  if (HYTM_UNLIKELY(!software_try_enter(ctx))) return false;
+  stm_attempt_started<A>(ctx, false, stamp_start(ctx));
+  return true;
 }
 // May throw: an on_abort handler's exception (R5).
 HYTM_API path_kind stm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0);
 // A serial attempt: start (takes the lock, drains); roll back after restart()
 // or an exception.  Not counted: serial starts = commits + rollbacks, derived
 // when the counters are read (counter_values::add).
-inline void serial_attempt_start(thread_ctx& ctx) {
-  g_serial_lock.lock(ctx.slot);
+// serial_attempt_started(): the start's writes after the lock is held (the
+// C entry's frameless case takes the lock its own way, c_api.cpp).
+inline void serial_attempt_started(thread_ctx& ctx) {
   ctx.depth = 1;
   ctx.path = path_kind::serial;
   ctx.restart_asked = false;
+}
+inline void serial_attempt_start(thread_ctx& ctx) {
+  g_serial_lock.lock(ctx.slot);
+  serial_attempt_started(ctx);
 }
 HYTM_API void serial_rolled_back(thread_ctx& ctx, std::uint64_t t0);  // may throw, likewise
 

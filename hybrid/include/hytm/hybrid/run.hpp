@@ -100,9 +100,13 @@ inline const void* site_key(const std::source_location& loc) noexcept {
   }
   return site_slow(ctx, key, loc.line(), loc.column(), loc.file_name(), loc.function_name());
 }
+// site_for()'s cached case alone: null where it would call site_slow().
+[[gnu::always_inline]] inline site_local* site_cached(const thread_ctx& ctx, const site& s) noexcept {
+  const auto& e = ctx.cache[thread_ctx::cache_slot(s.name())];
+  return e.key == s.name() && (loc_is_pointer || e.column == ~0u) ? e.site : nullptr;
+}
 [[gnu::always_inline]] inline site_local& site_for(thread_ctx& ctx, const site& s) {
-  auto& e = ctx.cache[thread_ctx::cache_slot(s.name())];
-  if (HYTM_LIKELY(e.key == s.name() && (loc_is_pointer || e.column == ~0u))) return *e.site;
+  if (site_local* p = site_cached(ctx, s); HYTM_LIKELY(p != nullptr)) return *p;
   return site_slow(ctx, s.name(), 0, ~0u, nullptr, nullptr);
 }
 

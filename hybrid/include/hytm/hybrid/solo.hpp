@@ -75,9 +75,13 @@ inline bool solo_counting_down(solo_state& s, std::uintptr_t seen) noexcept {
 // the calling thread's context.  Relaxed: see above.
 // solo_held(): the common case alone, the word names `me` already (false
 // says nothing: ask solo_claim()).
+// solo_names(): the same test, changing nothing (the run is then counted
+// with ++s.run, as solo_held() does).
+inline bool solo_names(const void* me) noexcept {
+  return g_solo.owner.load(std::memory_order_relaxed) == reinterpret_cast<std::uintptr_t>(me);
+}
 inline bool solo_held(solo_state& s, const void* me) noexcept {
-  if (g_solo.owner.load(std::memory_order_relaxed) != reinterpret_cast<std::uintptr_t>(me))
-    return false;
+  if (!solo_names(me)) return false;
   ++s.run;
   return true;
 }

@@ -98,6 +98,8 @@ inline constexpr std::size_t max_value_size = 4096;
 
 // What every path shares: memory, handlers, and the escape check.
 class tx_base {
+  friend struct detail::tx_access;
+
  public:
   tx_base(const tx_base&) = delete;
   tx_base& operator=(const tx_base&) = delete;
@@ -659,6 +661,21 @@ struct tx_in_slot {
 
 // What nested() may do that a body may not.
 struct tx_access {
+  // A tx object that lives on in the thread's C transaction (c_api.cpp),
+  // for the thread's next attempt: what destroying it and constructing it
+  // again for the same thread does, the generation moved past every
+  // reference to the attempt before (~tx_base, then tx_base's constructor),
+  // but without ~tx_base's reset of ctx->tx, which the caller's store of
+  // ctx.tx makes dead.  Only for a type whose state is tx_base's, and an
+  // object made for this thread (a hytm_tx's are made with its context
+  // and never rebound).
+  template <class Tx>
+  static Tx& renew(Tx& tx) noexcept {
+    static_assert(sizeof(Tx) == sizeof(tx_base), "renew() knows only tx_base's state");
+    ++t_tx_gen;
+    tx.gen_ = ++t_tx_gen;
+    return tx;
+  }
   template <class Tx>
   [[noreturn]] static void nested_threw(Tx& tx) {
     // The attempt ends for a body's exception: an on_abort handler's
