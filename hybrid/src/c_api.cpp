@@ -516,11 +516,9 @@ HYTM_NOINLINE hytm_tx* begin_frame_stored(const char* site, hytm_tx* tx) {
   --ctx.time_clock;  // draw_timed(), not due
   ctx.timed = false;
 }
-// top_entry()'s software case.  A function of its own (a tail jump, no
-// frame either): inline, its policy object's two words were packed into a
-// vector register on the serial case's way too.
-HYTM_NOINLINE hytm_tx* norec_entry(const char* site, hytm::thread_ctx& ctx, hytm_tx* tx,
-                                   hytm::site_local* s) {
+// top_entry()'s software case.
+[[gnu::always_inline]] inline hytm_tx* norec_entry(const char* site, hytm::thread_ctx& ctx,
+                                                  hytm_tx* tx, hytm::site_local* s) {
   // stm_attempt_start() needs ctx.site; a failed try leaves it for
   // block_begin, which sets it again.
   ctx.site = s;
