@@ -56,9 +56,17 @@
 #include <thread>
 #include <type_traits>
 
+#include "c_entry.hpp"
 #include "hytm/hybrid/protocol.hpp"
 #include "hytm/hybrid/run.hpp"
 #include "hytm/hytm.hpp"
+
+namespace hytm::detail {
+std::uint8_t g_c_quick = 1;
+void c_configured() noexcept {
+  g_c_quick = g_config.solo || (g_config.htm == htm_mode::off && !g_config.adaptive);
+}
+}  // namespace hytm::detail
 
 struct hytm_tx {
   hytm_tx(hytm::thread_ctx& c, bool is_nested);
@@ -608,6 +616,7 @@ hytm_tx* hytm_block_begin_frame(const char* site, void** env) {
   // the frame address of this function (which would cost it a frame
   // pointer).  Only the misuse check reads it.
   const void* const caller = __builtin_return_address(0);
+  if (HYTM_UNLIKELY(!d::g_c_quick)) return begin_frame_full(site, env, caller);
   hytm::thread_ctx* const c = d::t_ctx;
   hytm_tx* const tx = c != nullptr ? c->c_top : nullptr;
   if (HYTM_UNLIKELY(tx == nullptr || c->depth != 0)) return begin_frame_full(site, env, caller);

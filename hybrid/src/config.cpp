@@ -19,6 +19,7 @@
 #include "hytm/htm/cpuid.hpp"
 #include "hytm/htm/probe.hpp"
 #include "hytm/htm/rtm.hpp"
+#include "c_entry.hpp"
 #include "hytm/stats.hpp"
 #include "profiler/sampling.hpp"
 
@@ -228,6 +229,7 @@ void configure_from_environment() {
   if (c.htm != htm_mode::emulated) htm::emulator_uninstall();
   c.derive();
   g_config = c;
+  c_configured();
   static bool registered = false;
   if (g_stats_output != stats_output::off && !registered) {
     registered = true;

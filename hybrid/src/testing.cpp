@@ -2,6 +2,7 @@
 
 #include <deque>
 
+#include "c_entry.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
 #include "profiler/sampling.hpp"
 
@@ -36,6 +37,7 @@ void set_mode(const mode& m) {
   g_config.adaptive = m.solo || m.cost;
   g_config.sample = m.sample;
   g_config.derive();
+  detail::c_configured();
 }
 
 mode current_mode() {

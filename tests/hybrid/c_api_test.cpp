@@ -150,6 +150,10 @@ TEST_P(CApi, TheEntrysFastCasesCountAsTheWholeEntry) {
   EXPECT_EQ(hytm_in_transaction(), 0);
   const hytm::stats st = hytm::statistics();
   const auto& t = st.total;
+  EXPECT_EQ(t[hytm::ctr::serial_commits] + t[hytm::ctr::stm_commits], uint64_t{n});
+  // The cost rule picks the path by what it measures: no fast case (the
+  // entry goes straight to the whole one, c_entry.hpp), and no fixed path.
+  if (GetParam().cost) return;
   const bool serial = GetParam().stm == hytm::stm_algorithm::off || GetParam().solo;
   EXPECT_EQ(t[hytm::ctr::serial_commits], serial ? uint64_t{n} : 0u);
   EXPECT_EQ(t[hytm::ctr::stm_commits], serial ? 0u : uint64_t{n});
@@ -176,9 +180,13 @@ INSTANTIATE_TEST_SUITE_P(
                       // One thread alone runs serially (solo.hpp), handed
                       // over when a second thread starts.
                       hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64,
-                                          hytm::read_only_mode::learn, true}),
+                                          hytm::read_only_mode::learn, true},
+                      // The cost rule alone: the entry's fast cases are off.
+                      hytm::testing::mode{hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64,
+                                          hytm::read_only_mode::learn, false, true}),
     [](const auto& p) {
       return std::string(p.param.solo                                ? "solo"
+                         : p.param.cost                              ? "cost"
                          : p.param.stm == hytm::stm_algorithm::off     ? "serial"
                          : p.param.stm == hytm::stm_algorithm::orec  ? "stm_orec"
                          : p.param.stm_retries == 0                ? "stm_to_serial"
