@@ -178,6 +178,11 @@ static const site_record* intern(const void* key, std::uint32_t line, std::uint3
   if (file) {
     k = std::string(file) + ":" + std::to_string(line) + ":" + std::to_string(column);
   } else {
+    // hytm::site(nullptr): its key matches no cache entry (an empty one's
+    // is 1, thread_ctx.hpp), so it comes here, on its first start.
+    if (key == nullptr)
+      misuse("hytm::site(nullptr): a named site needs a name (a string that outlives the program's "
+             "transactions)");
     k = "name:";
     k += static_cast<const char*>(key);
   }

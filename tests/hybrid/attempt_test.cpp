@@ -467,3 +467,17 @@ TEST_F(ForcedNeverCommits, ElisionLearnsPerSiteToTakeTheLock) {
 }
 
 }  // namespace
+
+// ---- a named site without a name ----
+
+// hytm::site(nullptr) is refused with a message at its first start (it
+// crashed in the site table before).
+TEST(SiteRulesDeathTest, ANullSiteNameIsRefusedWithAMessage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        long x = 0;
+        hytm::atomic(hytm::site(nullptr), [&](auto& tx) { tx.store(x, 1L); });
+      },
+      "hytm::site\\(nullptr\\): a named site needs a name");
+}
