@@ -132,9 +132,9 @@ class attempt_policy {
     return first();
   }
   // first_path()'s answers that need neither a call nor a write, decided
-  // from the configuration and the solo word alone, for the C entry's
-  // frameless cases (c_api.cpp, top_entry), which ask before they change
-  // anything and before they look up the site:
+  // from the configuration and the solo word alone (the site's part is
+  // site_lets_solo()), for the C entry's frameless cases (c_api.cpp,
+  // top_entry), which ask before they change anything:
   //   serial       HYTM_HTM=off, software off, no adaptive rule (fb_no_rtm);
   //   stm          HYTM_HTM=off, software on, no adaptive rule (fb_no_rtm);
   //   serial_solo  this thread holds solo mode, without hardware (fb_solo,

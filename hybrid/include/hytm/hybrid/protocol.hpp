@@ -74,17 +74,17 @@ inline start_clocks stamp_start(thread_ctx& ctx) noexcept {
   return {s, x};
 }
 
-// Start of a software (or emulated) attempt: (S3) handshake, then (H1), (H5).
-// Returns the stamp's clocks.
-// software_try_enter(): one try of its (S3) handshake.  True: the slot is
-// active and the serial lock was free; false: the lock is held, and the slot
-// is idle again.
+// One try of software_enter()'s (S3) handshake.  True: the slot is active
+// and the serial lock was free; false: the lock is held, and the slot is
+// idle again.
 [[gnu::always_inline]] inline bool software_try_enter(thread_ctx& ctx) noexcept {
   ctx.slot->enter();                                                // (A1)
   if (HYTM_LIKELY(!g_serial_lock.held_for_software())) return true;  // (A2)
   ctx.slot->leave();
   return false;
 }
+// Start of a software (or emulated) attempt: (S3) handshake, then (H1), (H5).
+// Returns the stamp's clocks.
 [[gnu::always_inline]] inline start_clocks software_enter(thread_ctx& ctx) noexcept {
   while (HYTM_UNLIKELY(!software_try_enter(ctx))) g_serial_lock.wait_until_free();  // (S4)
   if (g_config.hardware_possible()) {
