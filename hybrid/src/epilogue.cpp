@@ -373,6 +373,11 @@ void wait_for_progress() noexcept {
   spin_until([] { return !progress_pending(); });
 }
 
+void wait_before_htm(thread_ctx& ctx) noexcept {
+  ctx.site->counters[ctr::htm_progress_waits].add();
+  wait_for_progress();
+}
+
 path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std::uint64_t t0,
                              unsigned status) noexcept {
   // The region's writes to ctx are gone; what was written before xbegin

@@ -111,23 +111,29 @@ void script(unsigned status) {
   if (!kReal) hytm::testing::script_htm_repeat(status, 4000000);
 }
 
-// Two threads, started together, each running `n` transactions of `body(t)`
-// at `site`, in rounds until `done()` or the time is up.  A little private
-// work in each transaction (a thread-private line read 64 times) lengthens
-// it, so that on real hardware two threads' attempts overlap.
+// Two threads, started together, each running transactions of `body(t)` at
+// `site`, in rounds until `done()` or the time is up.  A little private work
+// in each transaction (a thread-private line read 64 times) lengthens it, so
+// that on real hardware two threads' attempts overlap.  A scripted round is
+// `n` transactions (the script is finite); a real round lasts 100 ms, since
+// a fixed count of 60 ns transactions ends within one time slice: with a
+// third busy process on two cores (ctest -j2), one thread then ran all of
+// its round before the other was scheduled, and 8 s of rounds saw 51
+// conflicts in 125 M commits and took no sample.
 template <class Body, class Done>
 void run_two(const char* site, Body body, Done done) {
   const long n = 4000 / HYTM_STRESS_SCALE;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kReal ? 8 : 6);
   do {
     std::atomic<int> ready{0};
+    std::atomic<bool> stop{false};
     std::thread ts[2];
     for (int t = 0; t < 2; ++t) {
       ts[t] = std::thread([&, t] {
         alignas(64) long mine[8] = {};
         ready.fetch_add(1);
         while (ready.load() < 2) std::this_thread::yield();
-        for (long i = 0; i < n; ++i)
+        for (long i = 0; kReal ? !stop.load(std::memory_order_relaxed) : i < n; ++i)
           hytm::atomic(hytm::site(site), [&](auto& tx) {
             body(tx, t);
             long sum = 0;
@@ -135,6 +141,10 @@ void run_two(const char* site, Body body, Done done) {
             tx.store(mine[0], sum & 1);
           });
       });
+    }
+    if (kReal) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      stop = true;
     }
     for (auto& th : ts) th.join();
   } while (!done() && std::chrono::steady_clock::now() < deadline);

@@ -112,7 +112,7 @@ TEST_F(Rtm, CapacityAtTheL1Geometry) {
   const l1_geometry g = l1();
   const std::size_t sets = g.size / (g.ways * 64);
   const std::size_t stride = sets * 64;  // same set, next way
-  std::vector<char> buf((g.ways + 2) * stride + 64, 1);  // touched: no page faults
+  std::vector<char> buf((2 * g.ways + 2) * stride + 64, 1);  // touched: no page faults
   auto try_lines = [&](std::size_t lines) {
     int capacity = 0, commits = 0;
     for (int t = 0; t < 100; ++t) {
@@ -127,7 +127,12 @@ TEST_F(Rtm, CapacityAtTheL1Geometry) {
     }
     return std::pair{capacity, commits};
   };
-  EXPECT_GE(try_lines(g.ways + 1).first, 90) << g.ways + 1 << " written lines in one set";
+  // One line over the ways is not a sure abort everywhere: on the Emerald
+  // Rapids guests, 13 lines in one 12-way set aborted 100 % on one day and
+  // 56-73 % on another (the rest committed); 16 aborted every time on both.
+  // A third more lines than ways is past whatever slack the core has.
+  const std::size_t over = g.ways + (g.ways + 2) / 3;
+  EXPECT_GE(try_lines(over).first, 90) << over << " written lines in one set";
   EXPECT_GE(try_lines(4).second, 90) << "a few lines commit";
 }
 
@@ -154,6 +159,11 @@ TEST_F(Rtm, ExplicitCodesArriveAsExplicit) {
   EXPECT_GE(get(ctr::htm_code_exception), 1u) << hytm::stats_text();
   // The serial lock: held by another thread's irrevocable transaction while
   // this one runs hardware transactions; the waits are uncharged.
+  // The hardware transactions run until one of them met the lock (or 5 s
+  // pass): a fixed 20000 of them (about 2 ms) ran while the new thread still
+  // shared this one's CPU (these guests place it there and migrate it a few
+  // ms later), so the two never overlapped: the serial thread ran 2500
+  // transactions while this one was in join().
   std::atomic<bool> stop{false};
   std::thread s([&] {
     while (!stop)
@@ -163,7 +173,10 @@ TEST_F(Rtm, ExplicitCodesArriveAsExplicit) {
       });
   });
   long y = 0;
-  for (int i = 0; i < 20000; ++i) hytm::atomic([&](auto& tx) { tx.store(y, tx.load(y) + 1); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  auto met_lock = [] { return get(ctr::htm_code_serial_lock) + get(ctr::htm_progress_waits) > 0; };
+  for (int i = 1; i % 1000 != 0 || (!met_lock() && std::chrono::steady_clock::now() < deadline); ++i)
+    hytm::atomic([&](auto& tx) { tx.store(y, tx.load(y) + 1); });
   stop = true;
   s.join();
   EXPECT_GE(get(ctr::htm_code_serial_lock) + get(ctr::htm_progress_waits), 1u) << hytm::stats_text();

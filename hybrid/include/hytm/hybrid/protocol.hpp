@@ -108,6 +108,10 @@ inline bool progress_pending() noexcept {
   return g_serial_lock.held_relaxed() || (stm::g_norec.seq.load(std::memory_order_relaxed) & 1);
 }
 HYTM_API void wait_for_progress() noexcept;
+// The same wait before an xbegin, counted in paths.htm.progress_waits: a
+// hardware transaction that waits out a serial one before it starts is
+// serialized as surely as one that aborted on it (uncharged either way).
+HYTM_API void wait_before_htm(thread_ctx& ctx) noexcept;
 
 // ---- the attempt steps ----
 
@@ -117,7 +121,7 @@ HYTM_API void wait_for_progress() noexcept;
 // in the region's write set (and is not rolled back: hence the reset).
 // Always inline: the region must not be entered or left through a call.
 [[gnu::always_inline]] inline unsigned htm_start(thread_ctx& ctx) noexcept {
-  if (HYTM_UNLIKELY(progress_pending())) wait_for_progress();  // (H4), uncharged
+  if (HYTM_UNLIKELY(progress_pending())) wait_before_htm(ctx);  // (H4), uncharged
   ctx.depth = 1;
   ctx.path = path_kind::htm;
   ctx.saw_software = false;
