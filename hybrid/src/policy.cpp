@@ -133,6 +133,13 @@ path_kind attempt_policy::after_htm_abort(htm::abort_status st) noexcept {
     // First touch until proven otherwise: no hardware retry can get past a
     // page fault or an unbound PLT slot, a software run does.
     if (++site_.other_streak >= skip_after_other) {
+      if (detail::map_code_pages()) {
+        // The first streak in the process (or since a dlopen): maybe the
+        // body's hardware code was never mapped.  One more chance.
+        count(ctr::htm_code_mapped);
+        site_.other_streak = 0;
+        return software(ctr::fb_first_touch);
+      }
       disable_hardware_for_a_while();
       return software(ctr::fb_site_disabled);
     }
@@ -198,7 +205,11 @@ bool elide_after_abort(site_local& site, unsigned status, std::uint32_t attempt)
     case htm::abort_cause::other:
       if (st.retry_hint()) return true;
       // First touch: the locked run maps the page or binds the PLT slot.
-      if (++site.other_streak >= attempt_policy::skip_after_other) {
+      if (++site.other_streak >= attempt_policy::skip_after_other && map_code_pages()) {
+        site.counters[ctr::htm_code_mapped].add();  // as in after_htm_abort
+        site.other_streak = 0;
+        site.counters[ctr::fb_first_touch].add();
+      } else if (site.other_streak >= attempt_policy::skip_after_other) {
         elide_disable(site);
         site.counters[ctr::fb_site_disabled].add();
       } else {

@@ -4,6 +4,7 @@
 
 #include "c_entry.hpp"
 #include "hytm/hybrid/thread_ctx.hpp"
+#include "hytm/hybrid/policy.hpp"
 #include "profiler/sampling.hpp"
 
 namespace hytm {
@@ -70,6 +71,9 @@ void forget_site_policy() {
     s->cost = {};
     detail::sample_forget(*s);
   }
+  // The code mapping too: the next status-0 streak maps again, so that a
+  // test's status-0 aborts lead to the same decisions in every run.
+  detail::forget_code_pages();
 }
 
 void restore_environment_mode() { detail::configure_from_environment(); }

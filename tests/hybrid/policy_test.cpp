@@ -1,3 +1,4 @@
+#include <dlfcn.h>
 // Every branch of the dispatcher's policy, driven by scripted xbegin statuses
 // (hytm/testing.hpp): the real RTM instructions are not executed, the body
 // runs on this thread only.
@@ -174,15 +175,44 @@ TEST_F(PolicyTest, StatusZeroWithTheRetryHintIsRetriedInHardware) {
 TEST_F(PolicyTest, StatusZeroThatPersistsAfterSoftwareRunsDisablesHardwareAtTheSite) {
   hytm::testing::set_mode({hytm::htm_mode::scripted, hytm::stm_algorithm::norec, 100, 4});
   long x = 0;
-  hytm::testing::script_htm({0, 0, 0, 0});
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(run_once(x), hytm::path_kind::stm);
+  // The first streak of four maps the loaded objects' code (SetUp forgot
+  // any earlier mapping) and gives the site another four; the second
+  // streak turns its hardware off.
+  hytm::testing::script_htm({0, 0, 0, 0, 0, 0, 0, 0});
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(run_once(x), hytm::path_kind::stm);
   EXPECT_EQ(hytm::testing::script_left(), 0u) << "one hardware attempt per transaction";
-  EXPECT_EQ(get(ctr::fb_first_touch), 3u);
+  EXPECT_EQ(get(ctr::htm_code_mapped), 1u);
+  EXPECT_EQ(get(ctr::fb_first_touch), 7u);
   EXPECT_EQ(get(ctr::fb_site_disabled), 1u);
   hytm::testing::script_htm({started});
   for (int i = 0; i < 16; ++i) EXPECT_EQ(run_once(x), hytm::path_kind::stm);
   EXPECT_EQ(hytm::testing::script_left(), 1u) << "the site skips hardware for 16 starts";
   EXPECT_EQ(run_once(x), hytm::path_kind::htm) << "then probes again";
+}
+
+TEST_F(PolicyTest, AStatusZeroStreakMapsTheCodeAgainOnlyAfterAnObjectIsLoaded) {
+  hytm::testing::set_mode({hytm::htm_mode::scripted, hytm::stm_algorithm::norec, 100, 4});
+  long x = 0;
+  auto streak = [&] {
+    hytm::testing::script_htm({0, 0, 0, 0});
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(run_once(x), hytm::path_kind::stm);
+  };
+  streak();
+  EXPECT_EQ(get(ctr::htm_code_mapped), 1u);
+  EXPECT_EQ(get(ctr::fb_site_disabled), 0u);
+  streak();
+  EXPECT_EQ(get(ctr::htm_code_mapped), 1u) << "nothing was loaded since: the site's hardware goes off";
+  EXPECT_EQ(get(ctr::fb_site_disabled), 1u);
+  // A newly loaded object's code may be unmapped: once the site probes
+  // hardware again (after 16 skipped starts), its next streak maps it.
+  void* h = dlopen(HYTM_TEST_PLUGIN, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(h, nullptr) << dlerror();
+  hytm::testing::script_htm({});
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(run_once(x), hytm::path_kind::stm);
+  streak();
+  EXPECT_EQ(get(ctr::htm_code_mapped), 2u);
+  EXPECT_EQ(hytm::testing::script_left(), 0u) << "the probe and the three after it tried hardware";
+  dlclose(h);
 }
 
 TEST_F(PolicyTest, ARefillAbortRefillsAndRetriesUncharged) {

@@ -34,6 +34,7 @@ namespace hytm {
   X(htm_code_refill, "paths.htm.explicit.refill")          \
   X(htm_code_user, "paths.htm.explicit.user")              \
   X(htm_progress_waits, "paths.htm.progress_waits")        \
+  X(htm_code_mapped, "paths.htm.code_mapped")              \
   X(stm_starts, "paths.stm.starts") /* derived, in part */ \
   X(stm_commits, "paths.stm.commits") /* derived, in part */ \
   X(stm_commits_read_only, "paths.stm.commits_read_only")  \

@@ -16,7 +16,11 @@
 //     ("first_touch"), which maps the page or binds the slot, and the next
 //     transaction tries hardware again.  Only when status 0 keeps coming
 //     after such runs (skip_after_other of them with no hardware commit at
-//     the site) is the site's hardware turned off ("site_disabled").
+//     the site) is the site's hardware turned off ("site_disabled"), and
+//     not even then if objects were loaded since the code was last mapped
+//     (map_code_pages): a body's hardware code, run only inside regions,
+//     can sit on a page of text that was never mapped, whose fault no
+//     software run services ("paths.htm.code_mapped").
 //   - conflict, retry hint, debug, nested, user restart: back off and retry
 //     in hardware while the budget (HYTM_HTM_RETRIES) lasts, then software
 //     ("budget").
@@ -58,6 +62,11 @@ HYTM_API void count_htm_abort(site_local& site, unsigned status) noexcept;
 // found empty (epilogue.cpp).
 void refill_for_code(thread_ctx& ctx, std::uint8_t code) noexcept;
 bool is_refill_code(std::uint8_t code) noexcept;
+// Maps the read-only segments (text, constants) of every loaded object into
+// the page tables, if objects were loaded since the last call; true if it
+// did (code_pages.cpp).
+bool map_code_pages() noexcept;
+void forget_code_pages() noexcept;  // testing::forget_site_policy()
 
 // Lock elision's per-site learning (elide.hpp), the same rules as
 // attempt_policy where they apply.
