@@ -370,6 +370,7 @@ void model_abort(thread_ctx& ctx, std::uint8_t code) {
 }
 
 void wait_for_progress() noexcept {
+  if (g_serial_lock.held_relaxed()) solo_contend();
   spin_until([] { return !progress_pending(); });
 }
 

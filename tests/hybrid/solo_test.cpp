@@ -192,6 +192,27 @@ TEST_F(SoloTest, ASecondThreadEndsItForBothAndALoneThreadRegainsIt) {
   EXPECT_EQ(x, 1 + 1 + 1 + n + 1 + 200 + a_serial + a_other + 2);
 }
 
+// A transaction that waits for the serial lock is a second thread running
+// transactions: it marks a solo owner's word contended, as a start that saw
+// the owner does, and leaves a free or contended word as it is
+// (solo.hpp, solo_contend(); without it a thread that only ever waited for
+// a solo owner's serial transactions never got to a start that could end
+// them).
+TEST_F(SoloTest, AWaitForTheSerialLockEndsAnotherThreadsSoloMode) {
+  auto& word = hytm::detail::g_solo.owner;
+  long x = 0;
+  ASSERT_EQ(increment(x), path_kind::serial);
+  ASSERT_NE(word.load(), hytm::solo_free) << "this thread runs solo";
+  std::thread([] { hytm::detail::solo_contend(); }).join();
+  EXPECT_EQ(word.load(), hytm::solo_contended);
+  EXPECT_NE(increment(x), path_kind::serial) << "the owner's next start takes the normal policy";
+  hytm::detail::solo_contend();
+  EXPECT_EQ(word.load(), hytm::solo_contended);
+  word.store(hytm::solo_free);
+  hytm::detail::solo_contend();
+  EXPECT_EQ(word.load(), hytm::solo_free) << "nobody runs solo: nothing to end";
+}
+
 // On a CPU with RTM, attempt_policy::first_path() answers solo mode's two
 // common cases itself (policy.hpp) and leaves the rest to first(): from any
 // state of the solo word and of the thread's countdown, the two must pick the

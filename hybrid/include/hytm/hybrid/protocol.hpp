@@ -86,7 +86,10 @@ inline start_clocks stamp_start(thread_ctx& ctx) noexcept {
 // Start of a software (or emulated) attempt: (S3) handshake, then (H1), (H5).
 // Returns the stamp's clocks.
 [[gnu::always_inline]] inline start_clocks software_enter(thread_ctx& ctx) noexcept {
-  while (HYTM_UNLIKELY(!software_try_enter(ctx))) g_serial_lock.wait_until_free();  // (S4)
+  while (HYTM_UNLIKELY(!software_try_enter(ctx))) {
+    solo_contend();
+    g_serial_lock.wait_until_free();  // (S4)
+  }
   if (g_config.hardware_possible()) {
     g_hybrid.software.fetch_add(1, std::memory_order_seq_cst);  // (H1)
     observe_write(&g_hybrid.software, sizeof g_hybrid.software);
@@ -204,6 +207,7 @@ inline void serial_attempt_started(thread_ctx& ctx) {
   ctx.restart_asked = false;
 }
 inline void serial_attempt_start(thread_ctx& ctx) {
+  if (HYTM_UNLIKELY(g_serial_lock.held_relaxed())) solo_contend();  // then lock() waits
   g_serial_lock.lock(ctx.slot);
   serial_attempt_started(ctx);
 }

@@ -96,6 +96,21 @@ inline bool solo_claim(solo_state& s, const void* me) noexcept {
   return solo_claim_slow(s, m, seen);
 }
 
+// A transaction of this thread waits for the serial lock (before or after
+// an attempt): if a thread runs solo, this one is a second thread that runs
+// transactions, so mark the word contended, as a start that saw the owner
+// would.  Without it the waiter rarely started at all: the solo thread takes
+// the lock again at once after each of its serial transactions, so the
+// waiter only spun, the owner ran 256 and more transactions solo before the
+// waiter's next start saw the word, and the claim came back after every
+// countdown (hytm-bench, list 0 % at 2 threads on a real RTM Xeon: 52 % of
+// all commits solo and 0.65x the throughput with solo mode off).
+inline void solo_contend() noexcept {
+  std::uintptr_t seen = g_solo.owner.load(std::memory_order_relaxed);
+  if (seen != solo_free && seen != solo_contended)
+    g_solo.owner.compare_exchange_strong(seen, solo_contended, std::memory_order_relaxed);
+}
+
 // solo_counting_down() for a caller that has not loaded the word
 // (policy.hpp's first_path(), after solo_held()): false says nothing and
 // changes nothing (ask solo_claim()).
