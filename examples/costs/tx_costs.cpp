@@ -7,6 +7,12 @@
 //   increment      hytm::atomic that increments a counter
 //   mutex-empty    lock and unlock a std::mutex
 //   mutex-increment  the same around the increment
+//   elide-empty, elide-increment  a hand-written RTM elision of a
+//                  test-and-test-and-set lock (xbegin, read the lock word,
+//                  the body, xend; the lock after a failed xbegin): what
+//                  hardware elision itself costs, the reference for hytm's
+//                  hardware path on a CPU with RTM (measure.sh times it
+//                  there; elsewhere it takes the lock every time)
 //   htm-empty, htm-increment  empty / increment on the scripted hardware
 //                  path (hytm/testing.hpp): every xbegin "starts" and the
 //                  body runs unprotected, so callgrind counts the hardware
@@ -20,6 +26,9 @@
 #include <hytm/hytm.hpp>
 #include <hytm/testing.hpp>
 
+#include <immintrin.h>
+
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +37,25 @@
 namespace {
 long counter = 0;
 std::mutex m;
+std::atomic<int> elide_lock{0};
+
+#if defined(__x86_64__)
+// One elided section: the lock word is read inside the region, so a holder
+// aborts it.  noinline keeps the region in one function, as a user's would.
+template <class Body>
+[[gnu::target("rtm"), gnu::noinline]] void elided(bool rtm, Body body) {
+  if (rtm && _xbegin() == _XBEGIN_STARTED) {
+    if (elide_lock.load(std::memory_order_relaxed) != 0) _xabort(0xff);
+    body();
+    _xend();
+    return;
+  }
+  int expected = 0;
+  while (!elide_lock.compare_exchange_weak(expected, 1, std::memory_order_acquire)) expected = 0;
+  body();
+  elide_lock.store(0, std::memory_order_release);
+}
+#endif
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,6 +76,16 @@ int main(int argc, char** argv) {
     for (long i = 0; i < n; ++i) hytm::atomic([](auto&) {});
   } else if (!std::strcmp(kind, "increment")) {
     for (long i = 0; i < n; ++i) hytm::atomic([](auto& tx) { tx.store(counter, tx.load(counter) + 1); });
+#if defined(__x86_64__)
+  } else if (!std::strcmp(kind, "elide-empty") || !std::strcmp(kind, "elide-increment")) {
+    const bool rtm = hytm::statistics().machine.rtm;
+    const bool inc = kind[6] == 'i';
+    for (long i = 0; i < n; ++i)
+      elided(rtm, [&] {
+        if (inc) counter = counter + 1;
+        asm volatile("" ::: "memory");
+      });
+#endif
   } else if (!std::strcmp(kind, "mutex-empty")) {
     for (long i = 0; i < n; ++i) {
       std::lock_guard g(m);
