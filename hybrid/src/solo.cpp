@@ -6,8 +6,6 @@
 // nothing and needs no partner.
 #include "hytm/hybrid/solo.hpp"
 
-#include "hytm/hybrid/thread_ctx.hpp"
-
 namespace hytm::detail {
 
 solo_word g_solo;
@@ -17,17 +15,8 @@ namespace {
 // The thread held the word and has lost it: a claim that did not last
 // solo_base transactions means other threads still run, so the next one
 // waits twice as long.
-void lost(solo_state& s, std::uintptr_t me) noexcept {
+void lost(solo_state& s) noexcept {
   s.owned = false;
-  // What the cost rule measured of the serial path while this thread ran
-  // alone is no estimate of it now: a solo serial transaction never drains
-  // anyone nor makes anyone wait.  Kept, it made serial look cheapest at
-  // two threads (list 20 % on a real RTM Xeon: 2.3 M ops/s against 4.8 M
-  // with solo mode off, the cost rule holding a third of the sites'
-  // transactions on the serial path).  The thread's sites start serial's
-  // estimate afresh, from serial runs among other threads.
-  for (site_local* site : reinterpret_cast<thread_ctx*>(me)->sites)
-    if (site) site->cost.reset(static_cast<unsigned>(path_kind::serial));
   if (s.run < solo_base)
     s.interval = s.interval == 0 ? solo_base : (s.interval < solo_max ? s.interval * 2 : solo_max);
   else
@@ -45,7 +34,7 @@ bool claimed(solo_state& s) noexcept {
 
 bool solo_claim_slow(solo_state& s, std::uintptr_t me, std::uintptr_t seen) noexcept {
   auto& w = g_solo.owner;
-  if (s.owned) lost(s, me);
+  if (s.owned) lost(s);
   if (seen == solo_free) {
     // On failure `seen` is what beat us: another thread's claim, or a mark.
     if (w.compare_exchange_strong(seen, me, std::memory_order_relaxed)) return claimed(s);
