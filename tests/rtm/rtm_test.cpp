@@ -156,7 +156,14 @@ TEST_F(Rtm, ExplicitCodesArriveAsExplicit) {
                  }),
                  std::runtime_error);
   }
+#if defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer the throw itself aborts the region (its
+  // allocation goes through the sanitizer's allocator): status 0, the first
+  // touch rule, thrown again in software; the code never arrives.  What is
+  // checked then is that every throw left the transaction (above).
+#else
   EXPECT_GE(get(ctr::htm_code_exception), 1u) << hytm::stats_text();
+#endif
   // The serial lock: held by another thread's irrevocable transaction while
   // this one runs hardware transactions; the waits are uncharged.
   // The hardware transactions run until one of them met the lock (or 5 s
@@ -197,7 +204,7 @@ TEST_F(Rtm, FirstTouchMakeLoopStaysInHardware) {
   expect_hardware(0.95);
   while (head) {
     node* n2 = head->next;
-    delete head;  // plain malloc blocks: std::free / delete of a trivially destructible node
+    std::free(head);  // tx.make's blocks come from malloc/calloc (AddressSanitizer: not delete)
     head = n2;
   }
 }
