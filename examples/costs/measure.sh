@@ -36,20 +36,24 @@ instr() {  # kind n env...
     *) echo "$total" ;;
   esac
 }
+# Picoseconds per operation: the median of 5 whole-process runs of $wall operations.
+wall_median() {  # kind env...
+  local kind=$1; shift
+  local ns=() bin; bin=$(bin_for "$kind")
+  for _ in 1 2 3 4 5; do
+    local t0 t1
+    t0=$(date +%s%N); env "$@" "$bin" "$kind" $wall; t1=$(date +%s%N)
+    ns+=($(( (t1 - t0) / (wall / 1000) )))
+  done
+  printf '%s\n' "${ns[@]}" | sort -n | sed -n 3p
+}
 per_op() {  # label env... -- kind
   local label=$1; shift
   local kind=${*: -1}; local envs=("${@:1:$#-1}")
   local a b
   a=$(instr "$kind" $small "${envs[@]}")
   b=$(instr "$kind" $big "${envs[@]}")
-  local ns=() bin; bin=$(bin_for "$kind")
-  for _ in 1 2 3 4 5; do
-    local t0 t1
-    t0=$(date +%s%N); env "${envs[@]}" "$bin" "$kind" $wall; t1=$(date +%s%N)
-    ns+=($(( (t1 - t0) / (wall / 1000) )))
-  done
-  local med
-  med=$(printf '%s\n' "${ns[@]}" | sort -n | sed -n 3p)
+  local med; med=$(wall_median "$kind" "${envs[@]}")
   printf '%-34s %10s instr/op %8s.%03d ns/op\n' "$label" $(( (b - a) / (big - small) )) $((med / 1000)) $((med % 1000))
 }
 # Wall-clock ns/op only (median of 5 runs): real RTM instructions, which valgrind cannot run
@@ -57,14 +61,7 @@ per_op() {  # label env... -- kind
 wall_op() {  # label env... -- kind
   local label=$1; shift
   local kind=${*: -1}; local envs=("${@:1:$#-1}")
-  local ns=() bin; bin=$(bin_for "$kind")
-  for _ in 1 2 3 4 5; do
-    local t0 t1
-    t0=$(date +%s%N); env "${envs[@]}" "$bin" "$kind" $wall; t1=$(date +%s%N)
-    ns+=($(( (t1 - t0) / (wall / 1000) )))
-  done
-  local med
-  med=$(printf '%s\n' "${ns[@]}" | sort -n | sed -n 3p)
+  local med; med=$(wall_median "$kind" "${envs[@]}")
   printf '%-34s %10s instr/op %8s.%03d ns/op\n' "$label" - $((med / 1000)) $((med % 1000))
 }
 if grep -qw rtm /proc/cpuinfo; then

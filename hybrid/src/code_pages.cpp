@@ -10,10 +10,11 @@
 // serviced: the software path that runs the block next executes its own
 // instantiation, on other pages.  Whether a neighbour's fault-around already
 // covered the page depends on where the executable was loaded (ASLR), so the
-// symptom is per process: on the Emerald Rapids guests, hytm-bench's
-// vacation committed nothing in hardware in 2 of 20 processes (0 of ~400
-// starts, every one status 0) and ~99 % in the others; after mapping the
-// code, 44 of 44 committed (2026-12-02).  Read-only data (jump tables,
+// symptom is per process: on a 2-core RTM Xeon guest (2026-12-02),
+// hytm-bench's vacation committed nothing in hardware in 2 of 20 processes
+// (0 of ~400 starts, every one status 0) and ~99 % in the others; with the
+// code mapped at start-up, 44 of 44 processes committed, and with this rule
+// 30 of 30.  Read-only data (jump tables,
 // constants only hardware code reads) has the same problem and the same fix.
 //
 // MADV_POPULATE_READ (Linux 5.14) fills the page tables of a range without

@@ -205,13 +205,15 @@ bool elide_after_abort(site_local& site, unsigned status, std::uint32_t attempt)
     case htm::abort_cause::other:
       if (st.retry_hint()) return true;
       // First touch: the locked run maps the page or binds the PLT slot.
-      if (++site.other_streak >= attempt_policy::skip_after_other && map_code_pages()) {
-        site.counters[ctr::htm_code_mapped].add();  // as in after_htm_abort
-        site.other_streak = 0;
-        site.counters[ctr::fb_first_touch].add();
-      } else if (site.other_streak >= attempt_policy::skip_after_other) {
-        elide_disable(site);
-        site.counters[ctr::fb_site_disabled].add();
+      if (++site.other_streak >= attempt_policy::skip_after_other) {
+        if (map_code_pages()) {  // as in after_htm_abort: one more chance
+          site.counters[ctr::htm_code_mapped].add();
+          site.other_streak = 0;
+          site.counters[ctr::fb_first_touch].add();
+        } else {
+          elide_disable(site);
+          site.counters[ctr::fb_site_disabled].add();
+        }
       } else {
         site.counters[ctr::fb_first_touch].add();
       }
