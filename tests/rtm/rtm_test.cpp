@@ -210,6 +210,13 @@ TEST_F(Rtm, FirstTouchMakeLoopStaysInHardware) {
 }
 
 TEST_F(Rtm, ReadOnlyLatencyNextToLongSoftwareTransactions) {
+#if defined(__SANITIZE_ADDRESS__)
+  // A latency bound compares a short hardware read with a 2048-line
+  // software writer; AddressSanitizer slows the writer's logging and
+  // write-back many times more than the read, so the ratio measures the
+  // sanitizer.  The other rtm tests still run under it.
+  GTEST_SKIP() << "a p99 latency bound: not meaningful under AddressSanitizer";
+#endif
   alignas(64) static long word = 0;
   struct alignas(64) line {
     long v = 0;
