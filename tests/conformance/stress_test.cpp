@@ -38,6 +38,21 @@ struct mixer {
   }
 };
 
+// A writer's loop bound: `rounds` iterations or about 20 s, whichever comes
+// first (the clock is read once per 1024 iterations).  Where readers are
+// unlogged, each software writer's commit waits for the readers that
+// started before it (docs/stm.md), and with four threads on two busy cores
+// a reader descheduled mid-transaction holds it for a time slice: 400000
+// opacity writes took 217 s next to another test on a 2-core RTM Xeon
+// (timeout 240).
+struct time_capped {
+  long rounds;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool more(long i) const {
+    return i < rounds && (i % 1024 != 0 || std::chrono::steady_clock::now() < deadline);
+  }
+};
+
 }  // namespace
 
 class StressTest : public ModeTest {};
@@ -103,17 +118,11 @@ TEST_P(StressTest, OpacityXPlusYIsZeroInEveryAttempt) {
   alignas(64) long y = 0;
   std::atomic<long> violations{0};
   std::atomic<bool> stop{false};
-  // At most 20 s of writes: where readers are unlogged, each software
-  // writer's commit waits for the readers that started before it
-  // (docs/stm.md), and with four threads on two busy cores a reader
-  // descheduled mid-transaction holds it for a time slice: 400000 writes
-  // took 217 s next to another test on a 2-core RTM Xeon (timeout 240).
-  const long writes = scaled(400000);
+  const time_capped writes{scaled(400000)};
   long written = 0;
   std::thread writer([&] {
     mixer m{std::minstd_rand(3), GetParam().irrevocable_per_mille};
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (written < writes && (written % 1024 != 0 || std::chrono::steady_clock::now() < deadline)) {
+    while (writes.more(written)) {
       hytm::atomic([&](auto& tx) {
         m.maybe_irrevocable(tx);
         tx.store(x, tx.load(x) + 1);
@@ -161,14 +170,11 @@ TEST_P(StressTest, PrivatizedNodesNeedNoBarriers) {
   node* slot = nullptr;
   std::atomic<long> bad{0};
   std::atomic<bool> stop{false};
-  const long rounds = scaled(100000);
-  // At most about 20 s, for the reason the opacity test gives: with unlogged
-  // readers each of the owner's commits waits for the readers that began
-  // before it (19 s here under AddressSanitizer on a 2-core AMD EPYC, and
-  // that test's writer ran ten times slower on a 2-core RTM Xeon).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  // Time-capped like the opacity test's writer: 19 s here under
+  // AddressSanitizer on a 2-core AMD EPYC with unlogged readers.
+  const time_capped rounds{scaled(100000)};
   std::thread owner([&] {
-    for (long i = 0; i < rounds && (i % 1024 != 0 || std::chrono::steady_clock::now() < deadline); ++i) {
+    for (long i = 0; rounds.more(i); ++i) {
       node* fresh = new node{i, -i};
       hytm::atomic([&](auto& tx) { tx.store(slot, fresh); });  // publish
       node* mine = hytm::atomic([&](auto& tx) {                // privatize
