@@ -357,8 +357,8 @@ void commit_serial(hytm_tx* tx);
         ctx.c_active = true;
         return;
       case path_kind::serial:
-        tx->t0 = d::attempt_start(ctx);
         d::serial_attempt_start(ctx);
+        tx->t0 = d::attempt_start(ctx);  // after the wait, as run_serial() times it
         ctx.tx = &fresh(tx->serial, ctx);
         ctx.c_active = true;
         tx->head.mode = HYTM_DETAIL_SERIAL;  // alone: the caller's loads are plain

@@ -81,6 +81,7 @@ class decision {
     const bool cost_holds = site_.htm_skip > 0 && c_.skip_why == ctr::fb_cost;
     const path_kind cur = c_.choice == idx(path_kind::htm) ? rules_ : static_cast<path_kind>(c_.choice);
     if (cur == rules_) {
+      if (serial_probe_due()) return probe_serial();
       const path_kind b = cheapest_after(rules_);
       if (clearly_cheaper(b, rules_)) hold(b, std::max(c_.hold, attempt_policy::cost_hold_min));
       return;
@@ -99,13 +100,41 @@ class decision {
     // cheapest other path still is not clearly dearer than them (the other
     // half of the hysteresis band), else hold again, twice as long.
     if (est_[idx(rules_)] == none) return;
+    if (serial_probe_due()) return probe_serial();
     const path_kind b = cheapest_after(rules_);
     if (b == rules_ || clearly_cheaper(rules_, b)) {
       c_.choice = idx(path_kind::htm);
       c_.hold = attempt_policy::cost_hold_min;
       return;
     }
-    hold(b, std::min(c_.hold * 2, attempt_policy::cost_hold_max));
+    // After a serial probe c_.hold may still be 0: the first hold is the
+    // shortest one.
+    hold(b, std::clamp(c_.hold * 2, attempt_policy::cost_hold_min, attempt_policy::cost_hold_max));
+  }
+
+  // Serial gets samples only where a transaction falls back to it (the
+  // starvation rule's 65th software abort) or where the rule holds it, and
+  // the rule holds it only once it has samples: a site whose software
+  // attempts conflict often but commit within the rules' budget would never
+  // learn that serial is cheaper.  (On two cores a contended writer ran 1.6x
+  // to 6x faster serial than in software, docs/benchmarks.md.)  So a site
+  // with a fresh estimate on the rules' path and too few serial samples runs
+  // a short stretch serial, then decides with all three estimates.  Once
+  // measured, serial's estimate is kept through later holds and probes of
+  // the other paths (hold() resets only the paths before the one it holds):
+  // serial runs alone, so its time depends on the transaction, not on the
+  // contention, which the live-thread factor follows at every decision.
+  bool serial_probe_due() const noexcept {
+    return c_.samples[idx(path_kind::serial)] < attempt_policy::cost_min_samples &&
+           est_[idx(rules_)] != none && live_threads() >= 2;
+  }
+  // Like hold(serial, cost_serial_probe), but a probe is not a
+  // confirmation: the hold that may follow it (twice c_.hold, at least
+  // cost_hold_min) is as long as it would have been without the probe.
+  void probe_serial() noexcept {
+    const std::uint32_t length = c_.hold;
+    hold(path_kind::serial, attempt_policy::cost_serial_probe);
+    c_.hold = length / 2;
   }
 
   // The cheapest estimated path after `from` (from itself if none is known).

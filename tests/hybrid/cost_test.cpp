@@ -161,18 +161,34 @@ TEST_F(CostTest, ASiteThatStaysExpensiveIsProbedWithExponentialBackoff) {
   EXPECT_EQ(get(ctr::fb_cost), 256u + 512u + 1024u + 24u - static_cast<unsigned>(hardware_first));
 }
 
+// A second thread that has run a transaction and holds its context until
+// the object goes: while it lives, serial costs its time twice.
+class other_thread {
+ public:
+  other_thread() {
+    std::promise<void> ready;
+    thread_ = std::thread([&ready, f = done_.get_future()]() mutable {
+      long y = 0;
+      hytm::atomic([&](auto& tx) { tx.store(y, 1); });
+      ready.set_value();
+      f.wait();
+    });
+    ready.get_future().wait();
+  }
+  ~other_thread() {
+    done_.set_value();
+    thread_.join();
+  }
+
+ private:
+  std::promise<void> done_;
+  std::thread thread_;
+};
+
 TEST_F(CostTest, SoftwareThatKeepsAbortingGoesSerialWhileAnotherThreadLives) {
   use({hytm::htm_mode::off, hytm::stm_algorithm::norec, 3, 4});
   set_ticks(path_kind::serial, 30, 30);
-  // A second thread with a context: serial now costs its time twice.
-  std::promise<void> ready, done;
-  std::thread other([&ready, f = done.get_future()]() mutable {
-    long y = 0;
-    hytm::atomic([&](auto& tx) { tx.store(y, 1); });
-    ready.set_value();
-    f.wait();
-  });
-  ready.get_future().wait();
+  other_thread other;
   long x = 0;
   // Five software aborts (100) then serial (30): 130 against 2 x 30.
   for (int i = 0; i < 4; ++i) EXPECT_EQ(run_once(x, true), path_kind::serial);
@@ -181,8 +197,49 @@ TEST_F(CostTest, SoftwareThatKeepsAbortingGoesSerialWhileAnotherThreadLives) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(run_once(x, true), path_kind::serial);
   EXPECT_EQ(get(ctr::stm_starts), stm_starts) << "no software attempt any more";
   EXPECT_EQ(get(ctr::fb_cost), 10u);
-  done.set_value();
-  other.join();
+}
+
+// Software that commits within its budget never falls back to serial, so
+// serial would have no samples to be compared by: the site probes it.
+TEST_F(CostTest, ExpensiveSoftwareProbesSerialAndHoldsItWhileAnotherThreadLives) {
+  use({hytm::htm_mode::off, hytm::stm_algorithm::norec, 3, 4});
+  set_ticks(path_kind::stm, 200, 200);
+  set_ticks(path_kind::serial, 30, 30);  // 2 x 30 against 200
+  other_thread other;
+  long x = 0;
+  const std::uint32_t probe = hytm::attempt_policy::cost_serial_probe;
+  // Software until the first decision has its 4 samples, then the probe.
+  int before = 0;
+  while (run_once(x) == path_kind::stm) ASSERT_LE(++before, 8);
+  for (std::uint32_t i = 1; i < probe; ++i) EXPECT_EQ(run_once(x), path_kind::serial);
+  // Software measured afresh, then serial held: it is 3x cheaper.
+  int remeasured = 0;
+  while (run_once(x) == path_kind::stm) ASSERT_LE(++remeasured, 8);
+  for (std::uint32_t i = 1; i < hold; ++i) EXPECT_EQ(run_once(x), path_kind::serial);
+  EXPECT_EQ(get(ctr::fb_cost), std::uint64_t{probe + hold});
+  EXPECT_EQ(get(ctr::fb_starvation), 0u);
+}
+
+TEST_F(CostTest, CheapSoftwareProbesSerialOnceAndStays) {
+  use({hytm::htm_mode::off, hytm::stm_algorithm::norec, 3, 4});
+  set_ticks(path_kind::stm, 50, 50);
+  set_ticks(path_kind::serial, 30, 30);  // 2 x 30 against 50: not 1/8 cheaper
+  other_thread other;
+  long x = 0;
+  int serial = 0;
+  for (int i = 0; i < 3000; ++i) serial += run_once(x) == path_kind::serial;
+  EXPECT_EQ(serial, static_cast<int>(hytm::attempt_policy::cost_serial_probe));
+  EXPECT_EQ(get(ctr::fb_cost), std::uint64_t{hytm::attempt_policy::cost_serial_probe});
+  EXPECT_EQ(x, 3000);
+}
+
+TEST_F(CostTest, OnOneThreadNoSerialProbe) {
+  use({hytm::htm_mode::off, hytm::stm_algorithm::norec, 3, 4});
+  set_ticks(path_kind::stm, 200, 200);
+  set_ticks(path_kind::serial, 30, 30);
+  long x = 0;
+  for (int i = 0; i < 500; ++i) EXPECT_EQ(run_once(x), path_kind::stm);
+  EXPECT_EQ(get(ctr::fb_cost), 0u);
 }
 
 TEST_F(CostTest, OnOneThreadSerialIsLeftToSoloMode) {

@@ -205,6 +205,9 @@ class attempt_policy {
   static constexpr std::uint32_t cost_min_samples = 4;   // per path compared
   static constexpr std::uint32_t cost_hold_min = 256;    // starts on the cheaper path
   static constexpr std::uint32_t cost_hold_max = 16384;
+  // A site with no serial estimate runs this many starts serial once (about
+  // 8 timed ones; cost_min_samples are needed), while others live.
+  static constexpr std::uint32_t cost_serial_probe = 64;
 
  private:
   path_kind software(ctr why) noexcept;

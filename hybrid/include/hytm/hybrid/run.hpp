@@ -262,8 +262,11 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
 // A serial attempt: alone, cannot conflict.  False only after restart().
 template <class F, class R>
 bool run_serial(F& body, result_slot<R>& out, thread_ctx& ctx) {
-  const std::uint64_t t0 = attempt_start(ctx);
+  // Timed from the moment it holds the lock and has drained the others: the
+  // wait before is the other transactions' time, which the cost rule counts
+  // for serial as its time once per live thread (cost.cpp).
   serial_attempt_start(ctx);
+  const std::uint64_t t0 = attempt_start(ctx);
   tx_in_slot<serial_tx> held(ctx);
   serial_tx& tx = held.tx;
   try {
