@@ -651,6 +651,13 @@ void hytm_block_attempt(hytm_tx* tx) { block_attempt(tx); }
 
 void hytm_block_commit(hytm_tx* tx) { block_commit(tx); }
 
+// GCC's -Wclobbered (in the sanitizer builds, where sigsetjmp is the
+// restart point) names `tx` and `n`, locals of the inlined enter_top() and
+// enter_nested(): both are dead before the setjmp, and the one value used
+// after it, this function's `tx`, is set before it and never written again,
+// so a longjmp back finds it as it was (C11 7.13.2.1p3).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wclobbered"
 void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
   // The block form, with the internal functions (no call through the PLT
   // between xbegin and xend).  `tx` is not modified after the setjmp.  The
@@ -672,6 +679,7 @@ void hytm_atomic_named(const char* name, hytm_body_fn body, void* arg) {
   body(tx, arg);
   block_commit(tx);
 }
+#pragma GCC diagnostic pop
 
 void hytm_atomic(hytm_body_fn body, void* arg) { hytm_atomic_named("hytm_atomic", body, arg); }
 
