@@ -81,6 +81,7 @@ class decision {
     const bool cost_holds = site_.htm_skip > 0 && c_.skip_why == ctr::fb_cost;
     const path_kind cur = c_.choice == idx(path_kind::htm) ? rules_ : static_cast<path_kind>(c_.choice);
     if (cur == rules_) {
+      age_serial();
       if (serial_probe_due()) return probe_serial();
       const path_kind b = cheapest_after(rules_);
       if (clearly_cheaper(b, rules_)) hold(b, std::max(c_.hold, attempt_policy::cost_hold_min));
@@ -119,11 +120,19 @@ class decision {
   // learn that serial is cheaper.  (On two cores a contended writer ran 1.6x
   // to 6x faster serial than in software, docs/benchmarks.md.)  So a site
   // with a fresh estimate on the rules' path and too few serial samples runs
-  // a short stretch serial, then decides with all three estimates.  Once
-  // measured, serial's estimate is kept through later holds and probes of
-  // the other paths (hold() resets only the paths before the one it holds):
-  // serial runs alone, so its time depends on the transaction, not on the
+  // a short stretch serial, then decides with all three estimates.
+  // Serial's estimate is kept through later holds and probes of the other
+  // paths (hold() resets only the paths before the one it holds): serial
+  // runs alone, so its time depends on the transaction more than on the
   // contention, which the live-thread factor follows at every decision.
+  // But one probe's few samples can be wrong for long: its first serial
+  // transactions meet cold caches (the undo log's first allocation, lines
+  // the other thread wrote), and a site that then stays on the rules' path
+  // never measures serial again.  So the estimate ages: after 4, 8, ... up
+  // to 1024 decisions on the rules' path it is dropped and probed afresh.
+  void age_serial() noexcept {
+    if (c_.serial_age != 0 && --c_.serial_age == 0) c_.reset(idx(path_kind::serial));
+  }
   bool serial_probe_due() const noexcept {
     return c_.samples[idx(path_kind::serial)] < attempt_policy::cost_min_samples &&
            est_[idx(rules_)] != none && live_threads() >= 2;
@@ -135,6 +144,8 @@ class decision {
     const std::uint32_t length = c_.hold;
     hold(path_kind::serial, attempt_policy::cost_serial_probe);
     c_.hold = length / 2;
+    c_.serial_age = static_cast<std::uint16_t>(attempt_policy::cost_serial_reprobe << c_.serial_shift);
+    if (c_.serial_shift < attempt_policy::cost_serial_reprobe_max_shift) ++c_.serial_shift;
   }
 
   // The cheapest estimated path after `from` (from itself if none is known).

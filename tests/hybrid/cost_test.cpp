@@ -9,6 +9,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -220,17 +221,36 @@ TEST_F(CostTest, ExpensiveSoftwareProbesSerialAndHoldsItWhileAnotherThreadLives)
   EXPECT_EQ(get(ctr::fb_starvation), 0u);
 }
 
-TEST_F(CostTest, CheapSoftwareProbesSerialOnceAndStays) {
+// Serial's estimate ages: a site that stays in software measures serial
+// again after 4, 8, 16, ... decisions (one per 32 timed commits on the
+// rules' path; every transaction is timed here).
+TEST_F(CostTest, CheapSoftwareReprobesSerialWithExponentialBackoffAndStays) {
   use({hytm::htm_mode::off, hytm::stm_algorithm::norec, 3, 4});
   set_ticks(path_kind::stm, 50, 50);
   set_ticks(path_kind::serial, 30, 30);  // 2 x 30 against 50: not 1/8 cheaper
   other_thread other;
   long x = 0;
-  int serial = 0;
-  for (int i = 0; i < 3000; ++i) serial += run_once(x) == path_kind::serial;
-  EXPECT_EQ(serial, static_cast<int>(hytm::attempt_policy::cost_serial_probe));
-  EXPECT_EQ(get(ctr::fb_cost), std::uint64_t{hytm::attempt_policy::cost_serial_probe});
-  EXPECT_EQ(x, 3000);
+  const std::uint32_t probe = hytm::attempt_policy::cost_serial_probe;
+  // Probe runs: their starts (the index of the first serial start of each).
+  std::vector<int> probes;
+  path_kind last = path_kind::stm;
+  const int n = 9000;
+  for (int i = 0; i < n; ++i) {
+    const path_kind p = run_once(x);
+    if (p == path_kind::serial && last != path_kind::serial) probes.push_back(i);
+    last = p;
+  }
+  EXPECT_EQ(x, n);
+  EXPECT_EQ(get(ctr::fb_cost), probe * probes.size()) << "serial only in probes";
+  // Each probe is followed by 4 software transactions (the fresh estimate),
+  // then 4 << k decisions of 32 software transactions before the next one.
+  ASSERT_GE(probes.size(), 5u);
+  for (std::size_t k = 1; k < probes.size(); ++k) {
+    const int gap = probes[k] - probes[k - 1] - static_cast<int>(probe);
+    const int decisions = 4 << (k - 1);
+    EXPECT_GE(gap, decisions * 32) << "probe " << k;
+    EXPECT_LE(gap, decisions * 32 + 40) << "probe " << k;
+  }
 }
 
 TEST_F(CostTest, OnOneThreadNoSerialProbe) {

@@ -208,6 +208,10 @@ class attempt_policy {
   // A site with no serial estimate runs this many starts serial once (about
   // 8 timed ones; cost_min_samples are needed), while others live.
   static constexpr std::uint32_t cost_serial_probe = 64;
+  // ... and again after 4, 8, ... up to 1024 decisions on the rules' path
+  // (a decision per cost_decide_every timed commits there).
+  static constexpr std::uint32_t cost_serial_reprobe = 4;
+  static constexpr std::uint32_t cost_serial_reprobe_max_shift = 8;
 
  private:
   path_kind software(ctr why) noexcept;

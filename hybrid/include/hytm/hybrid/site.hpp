@@ -78,6 +78,13 @@ struct site_cost {
   // Where a start that skips hardware goes (htm_skip > 0), and why.
   std::uint8_t skip_path = 1;  // stm
   ctr skip_why = ctr::fb_site_disabled;
+  // Serial's re-probe (cost.cpp, probe_serial): decisions on the rules'
+  // path until serial's estimate is dropped and measured again (0: none
+  // scheduled), and how often it has been measured (the next wait is
+  // cost_serial_reprobe << shift).  After the members that inline code
+  // reads: a site_local is made only by the library (context.cpp).
+  std::uint16_t serial_age = 0;
+  std::uint16_t serial_shift = 0;
 
   // Weight 1/4 for the new sample: a few samples follow a change, one
   // outlier (a preemption) moves the mean by a quarter of itself.  No
