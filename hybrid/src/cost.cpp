@@ -82,7 +82,7 @@ class decision {
     const path_kind cur = c_.choice == idx(path_kind::htm) ? rules_ : static_cast<path_kind>(c_.choice);
     if (cur == rules_) {
       age_serial();
-      if (serial_probe_due()) return probe_serial();
+      if (serial_probe_due()) return probe_serial(std::max(c_.hold, attempt_policy::cost_hold_min));
       const path_kind b = cheapest_after(rules_);
       if (clearly_cheaper(b, rules_)) hold(b, std::max(c_.hold, attempt_policy::cost_hold_min));
       return;
@@ -101,16 +101,14 @@ class decision {
     // cheapest other path still is not clearly dearer than them (the other
     // half of the hysteresis band), else hold again, twice as long.
     if (est_[idx(rules_)] == none) return;
-    if (serial_probe_due()) return probe_serial();
+    if (serial_probe_due()) return probe_serial(std::min(c_.hold * 2, attempt_policy::cost_hold_max));
     const path_kind b = cheapest_after(rules_);
     if (b == rules_ || clearly_cheaper(rules_, b)) {
       c_.choice = idx(path_kind::htm);
       c_.hold = attempt_policy::cost_hold_min;
       return;
     }
-    // After a serial probe c_.hold may still be 0: the first hold is the
-    // shortest one.
-    hold(b, std::clamp(c_.hold * 2, attempt_policy::cost_hold_min, attempt_policy::cost_hold_max));
+    hold(b, std::min(c_.hold * 2, attempt_policy::cost_hold_max));
   }
 
   // Serial gets samples only where a transaction falls back to it (the
@@ -138,12 +136,12 @@ class decision {
            est_[idx(rules_)] != none && live_threads() >= 2;
   }
   // Like hold(serial, cost_serial_probe), but a probe is not a
-  // confirmation: the hold that may follow it (twice c_.hold, at least
-  // cost_hold_min) is as long as it would have been without the probe.
-  void probe_serial() noexcept {
-    const std::uint32_t length = c_.hold;
+  // confirmation: `next` is the hold this decision would have made, and the
+  // decision after the probe holds twice c_.hold, so that hold is `next`
+  // (holds are powers of two, at least cost_hold_min).
+  void probe_serial(std::uint32_t next) noexcept {
     hold(path_kind::serial, attempt_policy::cost_serial_probe);
-    c_.hold = length / 2;
+    c_.hold = next / 2;
     c_.serial_age = static_cast<std::uint16_t>(attempt_policy::cost_serial_reprobe << c_.serial_shift);
     if (c_.serial_shift < attempt_policy::cost_serial_reprobe_max_shift) ++c_.serial_shift;
   }

@@ -253,6 +253,32 @@ TEST_F(CostTest, CheapSoftwareReprobesSerialWithExponentialBackoffAndStays) {
   }
 }
 
+// A probe that comes where a hold ended (a second thread started during
+// it) does not shorten the hold that follows: serial wins and holds twice
+// the first hold, as software would have.
+TEST_F(CostTest, AProbeAfterAHoldKeepsTheDoubledHold) {
+  set_ticks(path_kind::htm, 20, 20);
+  set_ticks(path_kind::stm, 200, 200);   // 3 x 20 + 200 in hardware first
+  set_ticks(path_kind::serial, 30, 30);  // 2 x 30
+  long x = 0;
+  run_conflicting(x, 4);  // alone: software held for 256 starts, no probe
+  hytm::testing::script_htm_repeat(conflict_retry, 100000);
+  other_thread other;
+  std::vector<int> serial_runs;  // lengths of the runs of serial starts
+  path_kind last = path_kind::stm;
+  for (int i = 0; i < 2000; ++i) {
+    const path_kind p = run_once(x);
+    if (p == path_kind::serial) {
+      if (last != path_kind::serial) serial_runs.push_back(0);
+      ++serial_runs.back();
+    }
+    last = p;
+  }
+  ASSERT_GE(serial_runs.size(), 2u);
+  EXPECT_EQ(serial_runs[0], static_cast<int>(hytm::attempt_policy::cost_serial_probe));
+  EXPECT_EQ(serial_runs[1], static_cast<int>(2 * hold));
+}
+
 TEST_F(CostTest, OnOneThreadNoSerialProbe) {
   use({hytm::htm_mode::off, hytm::stm_algorithm::norec, 3, 4});
   set_ticks(path_kind::stm, 200, 200);
