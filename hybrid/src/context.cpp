@@ -221,6 +221,9 @@ site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std:
     std::lock_guard g(ctx.sites_mutex);
     if (ctx.sites.size() <= rec->id) ctx.sites.resize(rec->id + 1, nullptr);
     s = ctx.sites[rec->id] = fresh.release();
+    // The cost rule decides a new site within a few dozen transactions
+    // only at its short timing interval (draw_timed).
+    ctx.cost_calm = 0;
   }
   static_assert(thread_ctx::cache_size == 64, "cache_slot() keeps 6 bits");
   ctx.cache[thread_ctx::cache_slot(key)] = {key, file ? line : 0, file ? column : ~0u, s};

@@ -194,7 +194,20 @@ void cost_spent(thread_ctx& ctx, path_kind p, std::uint64_t ticks, bool attempt)
   }
 }
 
-void cost_decide(site_local& site) noexcept { site.cost.clock = decision(site).run(); }
+void cost_decide(site_local& site) noexcept {
+  const bool was_rules = site.cost.choice == idx(path_kind::htm);
+  const std::uint32_t skip = site.htm_skip;
+  site.cost.clock = decision(site).run();
+  // Calm: the site stays where the rules start it, and no hold or probe
+  // began (either sets a skip).  The site is the calling thread's.
+  thread_ctx* const ctx = t_ctx;
+  if (ctx == nullptr) return;
+  std::uint8_t& calm = ctx->cost_calm;
+  if (was_rules && site.cost.choice == idx(path_kind::htm) && site.htm_skip <= skip)
+    calm += calm < 255;
+  else
+    calm = 0;
+}
 
 // A transaction that did not commit at its first attempt, or a test clock.
 void cost_commit_slow(thread_ctx& ctx, path_kind pc, std::uint64_t ticks) noexcept {

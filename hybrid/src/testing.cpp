@@ -71,6 +71,7 @@ void forget_site_policy() {
     s->cost = {};
     detail::sample_forget(*s);
   }
+  ctx.cost_calm = 0;  // the cost rule's timing interval starts short again
   // The code mapping too: the next status-0 streak maps again, so that a
   // test's status-0 aborts lead to the same decisions in every run.
   detail::forget_code_pages();

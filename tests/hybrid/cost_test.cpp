@@ -297,4 +297,41 @@ TEST_F(CostTest, OnOneThreadSerialIsLeftToSoloMode) {
   EXPECT_EQ(get(ctr::fb_cost), 0u);
 }
 
+// The timing interval (epilogue.hpp, draw_timed): one transaction in 8
+// while the rule may have something to learn, one in 32 once the thread's
+// last cost_calm_after decisions all left their site on the rules' path.
+// A decision that holds another path, or a new site, makes it short again.
+TEST_F(CostTest, ACalmThreadTimesOneTransactionIn32UntilAHoldOrANewSite) {
+  using hytm::detail::cost_calm_after;
+  hytm::testing::set_attempt_clock(nullptr);  // real ticks: the draw picks the timed ones
+  hytm::thread_ctx& ctx = hytm::current_ctx();
+  EXPECT_EQ(ctx.cost_calm, 0) << "forget_site_policy() starts it short";
+  long x = 0;
+  // Hardware commits: the rules' path (hardware) stays the cheapest.  A
+  // decision per 32 timed commits, one transaction in 8 timed: about 1024
+  // transactions for 4 decisions.
+  hytm::testing::script_htm_repeat(started, 40000);
+  int i = 0;
+  for (; i < 40000 && ctx.cost_calm < cost_calm_after; ++i) EXPECT_EQ(run_once(x), path_kind::htm);
+  ASSERT_GE(ctx.cost_calm, cost_calm_after) << i << " transactions";
+  EXPECT_EQ(ctx.time_next_weight, 8) << "drawn at the last timed start, before the decision";
+  for (int j = 0; j < 2000 && ctx.time_next_weight != 32; ++j) run_once(x);
+  EXPECT_EQ(ctx.time_next_weight, 32);
+  EXPECT_EQ(get(ctr::fb_cost), 0u);
+  // A new site (a name no other test uses): short again.
+  hytm::atomic(hytm::site("cost.calm.fresh"), [&](auto& tx) { tx.store(x, tx.load(x) + 1); });
+  EXPECT_EQ(ctx.cost_calm, 0);
+  for (int j = 0; j < 2000 && ctx.time_next_weight != 8; ++j) run_once(x);
+  EXPECT_EQ(ctx.time_next_weight, 8);
+  // Calm again, then hardware conflicts and software is cheap: the decision
+  // that holds software makes the interval short.
+  for (i = 0; i < 40000 && ctx.cost_calm < cost_calm_after; ++i) run_once(x);
+  ASSERT_GE(ctx.cost_calm, cost_calm_after);
+  hytm::testing::script_htm({});
+  hytm::testing::set_attempt_clock(&scripted_clock);
+  for (i = 0; i < 200 && get(ctr::fb_cost) == 0; ++i) run_conflicting(x, 1);
+  EXPECT_GT(get(ctr::fb_cost), 0u) << "software held";
+  EXPECT_EQ(ctx.cost_calm, 0);
+}
+
 }  // namespace

@@ -48,9 +48,23 @@ inline constexpr std::uint32_t hot_window = 64;
 // mean time_sample()), not every time_sample()-th: a thread that alternates
 // sites would otherwise time the same site every time.  The generator runs
 // once per timed transaction, not once per transaction.
+// The mean is the cost rule's interval only while the rule has something
+// to learn: not once the thread's last cost_calm_after decisions all left
+// their sites where the rules start them (a read-only set on two threads
+// lost a tenth of its throughput to the clock reads: docs/benchmarks.md),
+// nor while this thread runs alone (solo.hpp decides before the rule).  A
+// timed commit's time counts as many times as the mean of the countdown
+// that picked it (time_weight), so that the report's estimate stays
+// unbiased across a change of interval.
+inline constexpr std::uint8_t cost_calm_after = 4;
 inline bool draw_timed(thread_ctx& ctx) noexcept {
   if (HYTM_LIKELY(--ctx.time_clock != 0)) return false;
-  ctx.time_clock = 1 + ctx.rng.next() % (2 * time_sample() - 1);
+  const std::uint64_t m = g_config.cost && ctx.cost_calm < cost_calm_after && !solo_names(&ctx)
+                              ? time_sample_cost
+                              : time_sample_report;
+  ctx.time_clock = 1 + ctx.rng.next() % (2 * m - 1);
+  ctx.time_weight = ctx.time_next_weight;
+  ctx.time_next_weight = static_cast<std::uint8_t>(m);
   ctx.tx_stages &= cost_clock_stage;  // the cost rule's record of it starts empty
   return true;
 }
@@ -109,7 +123,7 @@ inline void cost_sample(thread_ctx& ctx, path_kind p, std::uint64_t ticks) noexc
 inline void count_committed_time(thread_ctx& ctx, path_kind p, std::uint64_t t0) noexcept {
   if (HYTM_UNLIKELY(ctx.timed)) {
     const std::uint64_t d = ticks() - t0;
-    ctx.site->counters[ctr::ns_committed].add(d * time_sample());
+    ctx.site->counters[ctr::ns_committed].add(d * ctx.time_weight);
     if (g_config.cost) cost_sample(ctx, p, d);
   }
 }

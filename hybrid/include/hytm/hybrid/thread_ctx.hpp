@@ -146,6 +146,18 @@ struct alignas(cache_line) thread_ctx {
   // (testing.hpp, set_attempt_clock), so every sample takes the slow path.
   std::uint8_t tx_stages = 0;
   std::uint64_t tx_spent[3] = {0, 0, 0};
+  // How many transactions a timed one's committed time stands for (the
+  // mean of the countdown that picked it: draw_timed), and the mean of the
+  // countdown running now.  Last: only the library makes a thread_ctx, so
+  // inline code compiled against an earlier header, which reads neither,
+  // finds every other member where it was.
+  std::uint8_t time_weight = 32;
+  std::uint8_t time_next_weight = 32;
+  // Decisions of the cost rule in a row, at any of this thread's sites, that
+  // left the site on the rules' path (cost.cpp, cost_decide; saturating):
+  // from cost_calm_after on, the thread times one transaction in 32 rather
+  // than 8 (draw_timed).  A new site sets it to 0.
+  std::uint8_t cost_calm = 0;
 };
 
 namespace detail {
