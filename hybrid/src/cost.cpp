@@ -196,14 +196,13 @@ void cost_spent(thread_ctx& ctx, path_kind p, std::uint64_t ticks, bool attempt)
 
 void cost_decide(site_local& site) noexcept {
   const bool was_rules = site.cost.choice == idx(path_kind::htm);
-  const std::uint32_t skip = site.htm_skip;
   site.cost.clock = decision(site).run();
-  // Calm: the site stays where the rules start it, and no hold or probe
-  // began (either sets a skip).  The site is the calling thread's.
+  // Calm: the site stays where the rules start it (a hold or a probe moves
+  // the choice off it).  The site is the calling thread's.
   thread_ctx* const ctx = t_ctx;
   if (ctx == nullptr) return;
   std::uint8_t& calm = ctx->cost_calm;
-  if (was_rules && site.cost.choice == idx(path_kind::htm) && site.htm_skip <= skip)
+  if (was_rules && site.cost.choice == idx(path_kind::htm))
     calm += calm < 255;
   else
     calm = 0;

@@ -25,8 +25,8 @@ inline std::uint64_t ticks() noexcept {
 
 // Attempt timing.  rdtsc costs about 24 ns in this project's VMs (a half of
 // a 45 ns hash-set lookup), so a thread reads it only where the figures need
-// it: committed attempts in one transaction in time_sample(), counted
-// time_sample() times (an unbiased estimate); aborted attempts whenever the
+// it: committed attempts in one transaction in an interval's length,
+// counted that many times (an unbiased estimate); aborted attempts whenever the
 // thread is "hot", i.e. had an abort in its last hot_window transactions.
 // Under contention, which is what the conflict report is about, every
 // attempt is timed; a calm thread pays nothing, and only the first abort
@@ -39,29 +39,28 @@ inline std::uint64_t ticks() noexcept {
 // paired runs): the clock reads were a seventh of it.
 inline constexpr std::uint64_t time_sample_cost = 8;
 inline constexpr std::uint64_t time_sample_report = 32;
-inline std::uint64_t time_sample() noexcept {
-  return g_config.cost ? time_sample_cost : time_sample_report;
-}
 inline constexpr std::uint32_t hot_window = 64;
-// Whether this transaction is timed: one in time_sample() on average.  A
-// countdown whose lengths are drawn at random (1 to 2 * time_sample() - 1,
-// mean time_sample()), not every time_sample()-th: a thread that alternates
-// sites would otherwise time the same site every time.  The generator runs
-// once per timed transaction, not once per transaction.
-// The mean is the cost rule's interval only while the rule has something
-// to learn: not once the thread's last cost_calm_after decisions all left
-// their sites where the rules start them (a read-only set on two threads
-// lost a tenth of its throughput to the clock reads: docs/benchmarks.md),
-// nor while this thread runs alone (solo.hpp decides before the rule).  A
-// timed commit's time counts as many times as the mean of the countdown
-// that picked it (time_weight), so that the report's estimate stays
-// unbiased across a change of interval.
+// The cost rule's interval applies only while the rule has something to
+// learn: not once the thread's last cost_calm_after decisions all left their
+// sites where the rules start them (a read-only set on two threads lost a
+// tenth of its throughput to the clock reads: docs/benchmarks.md), nor while
+// this thread runs alone (solo.hpp decides before the rule).
 inline constexpr std::uint8_t cost_calm_after = 4;
+inline std::uint64_t time_interval(const thread_ctx& ctx) noexcept {
+  return g_config.cost && ctx.cost_calm < cost_calm_after && !solo_names(&ctx)
+             ? time_sample_cost
+             : time_sample_report;
+}
+// Whether this transaction is timed: one in time_interval() on average.  A
+// countdown whose lengths are drawn at random (1 to 2m - 1, mean m), not
+// every m-th: a thread that alternates sites would otherwise time the same
+// site every time.  The generator runs once per timed transaction, not once
+// per transaction.  A timed commit's time counts as many times as the mean
+// of the countdown that picked it (time_weight), so that the report's
+// estimate stays unbiased across a change of interval.
 inline bool draw_timed(thread_ctx& ctx) noexcept {
   if (HYTM_LIKELY(--ctx.time_clock != 0)) return false;
-  const std::uint64_t m = g_config.cost && ctx.cost_calm < cost_calm_after && !solo_names(&ctx)
-                              ? time_sample_cost
-                              : time_sample_report;
+  const std::uint64_t m = time_interval(ctx);
   ctx.time_clock = 1 + ctx.rng.next() % (2 * m - 1);
   ctx.time_weight = ctx.time_next_weight;
   ctx.time_next_weight = static_cast<std::uint8_t>(m);
