@@ -5,7 +5,11 @@
 #include <hytm/hytm.hpp>
 #include <hytm/testing.hpp>
 
+#include <array>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -238,6 +242,91 @@ TEST_F(ReadOnly, AHotThreadRunsLogged) {
     return tx.load(x);
   });
   EXPECT_EQ(kinds, std::vector<bool>{false});
+}
+
+// A word at any address, through the unlogged load (tx.hpp: one plain load
+// where HYTM_PLAIN_ANY_ALIGNMENT, the split pieces elsewhere).  Binding the
+// misaligned reference is the program's business (docs/rules.md R1), so it
+// is made only here.
+template <class T, class Tx>
+[[gnu::no_sanitize("alignment")]] T load_at(Tx& tx, const void* p) {
+  return tx.load(*static_cast<T*>(const_cast<void*>(p)));
+}
+template <class T, class Tx>
+[[gnu::no_sanitize("alignment")]] void store_at(Tx& tx, void* p, T v) {
+  tx.store(*static_cast<T*>(p), v);
+}
+template <class T>
+T plain(const void* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Every offset in an 8-byte word and across a cache line's end, each size:
+// exact, and no attempt leaves the unlogged mode for it.
+TEST_F(ReadOnly, AnUnloggedAttemptReadsAMisalignedWordExactly) {
+  hytm::testing::set_mode({hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64,
+                           hytm::read_only_mode::always});
+  alignas(64) unsigned char buf[192];
+  for (std::size_t i = 0; i < sizeof buf; ++i) buf[i] = static_cast<unsigned char>(i * 37 + 11);
+  for (std::size_t off : {0, 1, 2, 3, 4, 5, 6, 7, 57, 60, 63, 121}) {
+    const void* p = buf + off;
+    std::vector<bool> kinds;
+    const auto got = at_site("ro.misaligned", kinds, [&](auto& tx) {
+      return std::array<std::uint64_t, 3>{load_at<std::uint64_t>(tx, p), load_at<std::uint32_t>(tx, p),
+                                          load_at<std::uint16_t>(tx, p)};
+    });
+    EXPECT_EQ(got[0], plain<std::uint64_t>(p)) << "offset " << off;
+    EXPECT_EQ(got[1], plain<std::uint32_t>(p)) << "offset " << off;
+    EXPECT_EQ(got[2], plain<std::uint16_t>(p)) << "offset " << off;
+    EXPECT_EQ(kinds, std::vector<bool>{true}) << "offset " << off;
+  }
+}
+
+// x + y == 0 in every attempt, doomed ones included, where x and y each
+// straddle two cache lines and a writer changes every byte of both at each
+// commit: an unlogged load may read a word half before and half after a
+// write-back, and the snapshot test after it must refuse that value.
+TEST_F(ReadOnly, AnUnloggedAttemptNeverSeesATornMisalignedPair) {
+  hytm::testing::set_mode({hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64,
+                           hytm::read_only_mode::always});
+  alignas(64) unsigned char buf[256] = {};
+  void* x = buf + 60;   // bytes 60..67: lines 0 and 1
+  void* y = buf + 189;  // bytes 189..196: lines 2 and 3
+  constexpr std::uint64_t d = 0x0101010101010101ull;  // moves every byte
+  std::atomic<bool> stop{false};
+  std::atomic<long> written{0};
+  std::thread writer([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      hytm::atomic(hytm::site("ro.torn.writer"), [&](auto& tx) {
+        store_at<std::uint64_t>(tx, x, load_at<std::uint64_t>(tx, x) + d);
+        store_at<std::uint64_t>(tx, y, load_at<std::uint64_t>(tx, y) - d);
+      });
+      written.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  while (written.load() == 0) std::this_thread::yield();  // the writer runs
+  long bad = 0, unlogged = 0, attempts = 0, n = 0;
+  // Until the writer has committed 20000 times (a second or two at most
+  // under the sanitizers), for at least 20000 reads.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  for (; n < 20000 || (written.load() < 20000 && std::chrono::steady_clock::now() < until); ++n)
+    hytm::atomic(hytm::site("ro.torn.reader"), [&](auto& tx) {
+      ++attempts;
+      if (is_unlogged<decltype(tx)>) ++unlogged;
+      const std::uint64_t a = load_at<std::uint64_t>(tx, x);
+      for (volatile int k = 0; k < 64; k = k + 1) {
+      }  // widens the window for a commit between the two loads
+      const std::uint64_t b = load_at<std::uint64_t>(tx, y);
+      if (a + b != 0) ++bad;
+    });
+  stop.store(true);
+  writer.join();
+  EXPECT_EQ(bad, 0) << "of " << attempts << " attempts, " << unlogged << " unlogged, "
+                     << written.load() << " writer commits";
+  EXPECT_GE(unlogged, n);  // every transaction's first attempt
+  EXPECT_EQ(plain<std::uint64_t>(x) + plain<std::uint64_t>(y), 0u);
 }
 
 }  // namespace
