@@ -244,10 +244,10 @@ TEST_F(ReadOnly, AHotThreadRunsLogged) {
   EXPECT_EQ(kinds, std::vector<bool>{false});
 }
 
-// A word at any address, through the unlogged load (tx.hpp: one plain load
-// where HYTM_PLAIN_ANY_ALIGNMENT, the split pieces elsewhere).  Binding the
-// misaligned reference is the program's business (docs/rules.md R1), so it
-// is made only here.
+// A word at any address, through the unlogged load (stm_ro_tx::load: an
+// aligned word in one load, any other split into aligned pieces, each
+// checked against the snapshot).  Binding the misaligned reference is the
+// program's business (docs/rules.md R1), so it is made only here.
 template <class T, class Tx>
 [[gnu::no_sanitize("alignment")]] T load_at(Tx& tx, const void* p) {
   return tx.load(*static_cast<T*>(const_cast<void*>(p)));
@@ -284,10 +284,11 @@ TEST_F(ReadOnly, AnUnloggedAttemptReadsAMisalignedWordExactly) {
   }
 }
 
-// x + y == 0 in every attempt, doomed ones included, where x and y each
-// straddle two cache lines and a writer changes every byte of both at each
-// commit: an unlogged load may read a word half before and half after a
-// write-back, and the snapshot test after it must refuse that value.
+// x + y == 0 in every attempt, where x and y each straddle two cache lines
+// and a writer changes every byte of both at each commit: an unlogged load
+// may read a word's pieces on either side of a write-back, and the snapshot
+// test after each piece must refuse the value.  (Checked to fail when a piece's
+// failed test is ignored.)
 TEST_F(ReadOnly, AnUnloggedAttemptNeverSeesATornMisalignedPair) {
   hytm::testing::set_mode({hytm::htm_mode::off, hytm::stm_algorithm::norec, 8, 64,
                            hytm::read_only_mode::always});

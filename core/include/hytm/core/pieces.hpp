@@ -12,19 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "hytm/core/platform.hpp"
-
-// A word-like object may be read with one plain load at any address where
-// the reader validates the value by other means (stm_ro_tx::load): x86-64
-// reads an unaligned word with one mov.  Not under ThreadSanitizer, which
-// would report each such load as racing the writers' atomic stores (the
-// split, atomic path runs there instead).
-#if defined(__x86_64__) && !defined(HYTM_TSAN)
-#define HYTM_PLAIN_ANY_ALIGNMENT 1
-#else
-#define HYTM_PLAIN_ANY_ALIGNMENT 0
-#endif
-
 namespace hytm::pieces {
 
 // Calls f(address, size) for each piece of [p, p + n), in address order.

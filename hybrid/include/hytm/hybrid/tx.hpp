@@ -525,28 +525,11 @@ class stm_ro_tx : public stm_tx {
     static_assert(detail::shareable<T>, "tx.load needs a non-const trivially copyable object");
     static_assert(detail::by_value<T>());
     if constexpr (pieces::is_word_like<T>) {
-#if HYTM_PLAIN_ANY_ALIGNMENT
-      // One plain mov at any alignment, no alignment test (2 instructions
-      // of the 9 a load cost).  The value needs no piece split here: it is
-      // not logged, and it is vouched for only by the snapshot test after
-      // it.  A read torn by a concurrent commit (a misaligned word across
-      // two lines, or two pieces) is one that commit moved the snapshot for:
-      // a software writer holds seq odd while it writes back, and a hardware
-      // commit bumps external while this attempt's slot is active ((H3);
-      // docs/rules.md R1).  x86 keeps the two loads in order; the fence
-      // keeps the compiler from sinking the data load below the test (N1).
-      T v;
-      std::memcpy(&v, &obj, sizeof(T));
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-      if (HYTM_UNLIKELY(!stm::norec::snapshot_holds(snap_))) moved();
-      return v;
-#else
       if (HYTM_LIKELY(detail::naturally_aligned(&obj))) {
         std::uint64_t v;
         if (HYTM_UNLIKELY(!stm::norec::read_at_snapshot(&obj, sizeof(T), v, snap_))) moved();
         return detail::from_bits<T>(v);
       }
-#endif
     }
     live();
     std::array<unsigned char, sizeof(T)> b;

@@ -139,13 +139,7 @@ class norec {
   [[gnu::always_inline]] static bool read_at_snapshot(const void* p, std::size_t k, std::uint64_t& v,
                                                       const snapshot& at) {
     v = pieces::load(p, k, std::memory_order_acquire);  // (N1)
-    return snapshot_holds(at);
-  }
-  // (N2): neither word moved since `at`.  Called after the data loads it
-  // vouches for, which must come before it ((N1), or a compiler fence where
-  // the data load is a plain one: stm_ro_tx::load).
-  [[gnu::always_inline]] static bool snapshot_holds(const snapshot& at) {
-    return HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == at.seq &&
+    return HYTM_LIKELY(g_norec.seq.load(std::memory_order_acquire) == at.seq &&  // (N2)
                        g_norec.external.load(std::memory_order_acquire) == at.external);
   }
   snapshot current_snapshot() const noexcept { return {snap_, ext_snap_}; }
