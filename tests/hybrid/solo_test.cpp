@@ -350,6 +350,68 @@ TEST_F(SoloTest, QuickFirstAnswersAsFirstPathDoes) {
   ctx.solo = saved_state;
 }
 
+// first_path() without hardware in auto mode (first_without_htm(), inline
+// in the program) against the exported first() on the same state: the same
+// path, the same counter, the same skip and solo countdown left behind, in
+// every solo word, countdown, skip and held path.
+TEST_F(SoloTest, FirstWithoutHardwareAnswersAsFirstDoes) {
+  hytm::thread_ctx& ctx = hytm::current_ctx();
+  auto& word = hytm::detail::g_solo.owner;
+  const std::uintptr_t saved_word = word.load();
+  const hytm::solo_state saved_state = ctx.solo;
+  const auto me = reinterpret_cast<std::uintptr_t>(&ctx);
+  int n = 0;
+  for (bool solo : {false, true})
+    for (bool cost : {false, true})
+      for (std::uintptr_t w : {me, me + 4096, hytm::solo_free, hytm::solo_contended})
+        for (std::uint32_t countdown : {0u, 1u, 5u})
+          for (std::uint32_t skip : {0u, 3u})
+            for (path_kind held : {path_kind::stm, path_kind::serial}) {
+              if (!solo && !cost) continue;  // not adaptive: first_path() answers inline
+              hytm::testing::mode m = hytm::testing::current_mode();
+              m.htm = hytm::htm_mode::off;
+              m.stm = hytm::stm_algorithm::norec;
+              m.solo = solo;
+              m.cost = cost;
+              hytm::testing::set_mode(m);
+              hytm::site_local& site = hytm::detail::site_for(ctx, hytm::site("solo.first_no_htm"));
+              struct outcome {
+                path_kind p;
+                std::uint32_t skip, countdown;
+                std::uintptr_t word;
+                std::uint64_t no_rtm, solo, cost, disabled;
+              };
+              auto one = [&](bool inline_path) {
+                site.htm_skip = skip;
+                site.cost.skip_path = static_cast<std::uint8_t>(held);
+                site.cost.skip_why = held == path_kind::serial ? ctr::fb_cost : ctr::fb_site_disabled;
+                word.store(w);
+                ctx.solo = {7, countdown, 256, w == me};
+                hytm::reset_stats();
+                hytm::attempt_policy pol(ctx, site);
+                const path_kind p = inline_path ? pol.first_path() : pol.first();
+                return outcome{p,          site.htm_skip,   ctx.solo.countdown, word.load(),
+                               get(ctr::fb_no_rtm), get(ctr::fb_solo), get(ctr::fb_cost),
+                               get(ctr::fb_site_disabled)};
+              };
+              const outcome a = one(false), b = one(true);
+              EXPECT_EQ(a.p, b.p) << "case " << n;
+              EXPECT_EQ(a.skip, b.skip) << "case " << n;
+              EXPECT_EQ(a.countdown, b.countdown) << "case " << n;
+              EXPECT_EQ(a.word, b.word) << "case " << n;
+              EXPECT_EQ(a.no_rtm, b.no_rtm) << "case " << n;
+              EXPECT_EQ(a.solo, b.solo) << "case " << n;
+              EXPECT_EQ(a.cost, b.cost) << "case " << n;
+              EXPECT_EQ(a.disabled, b.disabled) << "case " << n;
+              site.htm_skip = 0;
+              ++n;
+            }
+  EXPECT_EQ(n, 3 * 4 * 3 * 2 * 2);
+  word.store(saved_word);
+  ctx.solo = saved_state;
+  hytm::testing::forget_site_policy();
+}
+
 TEST_F(SoloTest, TheCInterfaceGetsItToo) {
   std::uint64_t x = 0;
   EXPECT_STREQ(solo_c_function(&x), "serial");
