@@ -79,6 +79,16 @@ per_op "hytm serial path, empty" HYTM_HTM=off HYTM_STM=off empty
 per_op "hytm serial path, increment" HYTM_HTM=off HYTM_STM=off increment
 per_op "hytm software path, empty" HYTM_HTM=off empty
 per_op "hytm software path, increment" HYTM_HTM=off increment
+if ! grep -qw rtm /proc/cpuinfo; then
+  # Auto mode (the default) on a CPU without RTM: solo mode on one thread
+  # (serial), and with it off the cost rule over the software path, as with
+  # two or more threads.  (With RTM, auto mode runs xbegin, which valgrind
+  # aborts: not a count of the hardware path.)
+  per_op "hytm auto (no TSX), solo, empty" X=1 empty
+  per_op "hytm auto (no TSX), solo, increment" X=1 increment
+  per_op "hytm auto (no TSX), no solo, empty" HYTM_SOLO=off empty
+  per_op "hytm auto (no TSX), no solo, increment" HYTM_SOLO=off increment
+fi
 per_op "hytm hardware (scripted), empty" X=1 htm-empty
 per_op "hytm hardware (scripted), increment" X=1 htm-increment
 per_op "hytm RTM model, empty" HYTM_HTM=emulate empty
