@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "misaligned.hpp"
 #include "modes.hpp"
 
 using hytm_test::ModeTest;
@@ -26,23 +27,9 @@ struct other : std::runtime_error {
   explicit other(const char* w) : std::runtime_error(w) {}
 };
 
-// tx.load / tx.store of a T at any address.  Binding a reference to a
-// misaligned object is what UBSan's alignment check reports (in the
-// program, not in hytm), so it is made only here.
-template <class T, class Tx>
-[[gnu::no_sanitize("alignment")]] T load_at(Tx& tx, void* p) {
-  return tx.load(*static_cast<T*>(p));
-}
-template <class T, class Tx>
-[[gnu::no_sanitize("alignment")]] void store_at(Tx& tx, void* p, T v) {
-  tx.store(*static_cast<T*>(p), v);
-}
-template <class T>
-T plain(const void* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+using hytm_test::load_at;
+using hytm_test::plain;
+using hytm_test::store_at;
 
 #pragma pack(push, 1)
 struct packed_record {

@@ -14,6 +14,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "misaligned.hpp"
+
 extern "C" void ro_c_store(std::uint64_t* x, std::uint64_t v);
 extern "C" void ro_c_store_bytes(std::uint64_t* x, std::uint64_t v);
 
@@ -246,22 +248,10 @@ TEST_F(ReadOnly, AHotThreadRunsLogged) {
 
 // A word at any address, through the unlogged load (stm_ro_tx::load: an
 // aligned word in one load, any other split into aligned pieces, each
-// checked against the snapshot).  Binding the misaligned reference is the
-// program's business (docs/rules.md R1), so it is made only here.
-template <class T, class Tx>
-[[gnu::no_sanitize("alignment")]] T load_at(Tx& tx, const void* p) {
-  return tx.load(*static_cast<T*>(const_cast<void*>(p)));
-}
-template <class T, class Tx>
-[[gnu::no_sanitize("alignment")]] void store_at(Tx& tx, void* p, T v) {
-  tx.store(*static_cast<T*>(p), v);
-}
-template <class T>
-T plain(const void* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+// checked against the snapshot).
+using hytm_test::load_at;
+using hytm_test::plain;
+using hytm_test::store_at;
 
 // Every offset in an 8-byte word and across a cache line's end, each size:
 // exact, and no attempt leaves the unlogged mode for it.
@@ -317,8 +307,7 @@ TEST_F(ReadOnly, AnUnloggedAttemptNeverSeesATornMisalignedPair) {
       ++attempts;
       if (is_unlogged<decltype(tx)>) ++unlogged;
       const std::uint64_t a = load_at<std::uint64_t>(tx, x);
-      for (volatile int k = 0; k < 64; k = k + 1) {
-      }  // widens the window for a commit between the two loads
+      for (int k = 0; k < 64; ++k) asm volatile("");  // widens the window for a commit between the loads
       const std::uint64_t b = load_at<std::uint64_t>(tx, y);
       if (a + b != 0) ++bad;
     });

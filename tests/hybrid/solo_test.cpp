@@ -350,10 +350,10 @@ TEST_F(SoloTest, QuickFirstAnswersAsFirstPathDoes) {
   ctx.solo = saved_state;
 }
 
-// first_path() without hardware in auto mode (first_without_htm(), inline
-// in the program) against the exported first() on the same state: the same
-// path, the same counter, the same skip and solo countdown left behind, in
-// every solo word, countdown, skip and held path.
+// first_path() without hardware in auto mode (first_without_htm(), out of
+// line in the program, not exported) against the exported first() on the
+// same state: the same path, the same counter, the same skip and solo
+// countdown left behind, in every solo word, countdown, skip and held path.
 TEST_F(SoloTest, FirstWithoutHardwareAnswersAsFirstDoes) {
   hytm::thread_ctx& ctx = hytm::current_ctx();
   auto& word = hytm::detail::g_solo.owner;

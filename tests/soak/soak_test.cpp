@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "conformance/modes.hpp"
+#include "misaligned.hpp"
 
 namespace {
 
@@ -77,16 +78,8 @@ struct rng {
   unsigned below(unsigned n) { return static_cast<unsigned>(next() % n); }
 };
 
-// tx.load / tx.store at any address (binding a reference to a misaligned
-// object is what UBSan's alignment check reports, so only here).
-template <class T, class Tx>
-[[gnu::no_sanitize("alignment")]] T load_at(Tx& tx, void* p) {
-  return tx.load(*static_cast<T*>(p));
-}
-template <class T, class Tx>
-[[gnu::no_sanitize("alignment")]] void store_at(Tx& tx, void* p, T v) {
-  tx.store(*static_cast<T*>(p), v);
-}
+using hytm_test::load_at;   // tx.load / tx.store at any address
+using hytm_test::store_at;
 template <std::size_t N>
 struct bytes {
   unsigned char b[N];
