@@ -402,7 +402,7 @@ HYTM_NOINLINE void commit_htm(hytm_tx* tx) {
 // call does not test the configuration again.
 HYTM_NOINLINE void commit_orec(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
-  if (!ctx.orec.commit()) c_abort(tx);
+  if (!ctx.orec.commit_tagged([&ctx] { return ctx.site->rec->id; })) c_abort(tx);
   ctx.c_active = false;
   d::stm_committed<hytm::stm::orec>(ctx, tx->t0);
 }
@@ -411,7 +411,7 @@ HYTM_NOINLINE void commit_norec(hytm_tx* tx) {
   hytm::thread_ctx& ctx = *tx->ctx;
   // Before the commit, which may jump back: a dead attempt's loads call.
   tx->head.mode = HYTM_DETAIL_CALL;
-  if (!ctx.stm.commit()) c_abort(tx);
+  if (!ctx.stm.commit_tagged([&ctx] { return ctx.site->rec->id; })) c_abort(tx);
   ctx.c_active = false;
   d::stm_committed(ctx, tx->t0);
 }

@@ -110,6 +110,11 @@ thread_ctx& detail::claim_current_ctx() {
   const pthread_key_t key = ctx_key();
   thread_ctx* c = claim_ctx();
   c->slot = activity().claim();
+  // The software attempts' slot (norec::bind): it stays with the context
+  // until release_ctx() or a fork's child gives it up, and every adoption
+  // comes back here.
+  c->stm.bind(c->slot);
+  c->orec.bind(c->slot);
   t_ctx = c;
   pthread_setspecific(key, c);
   return *c;

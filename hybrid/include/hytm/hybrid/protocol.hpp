@@ -164,7 +164,10 @@ HYTM_API path_kind htm_attempt_failed(thread_ctx& ctx, attempt_policy& pol, std:
 template <class A = stm::norec>
 [[gnu::always_inline]] inline void stm_attempt_started(thread_ctx& ctx, bool unlogged,
                                                        start_clocks c) {
-  algorithm_state<A>(ctx).start_at(ctx.slot, ctx.site->rec->id, unlogged, c.seq, c.external);
+  // The site's id, the tag a writer's unlock publishes, comes at the commit
+  // (commit_tagged): a read-only attempt never loads it.
+  // ctx.slot is bound already (claim_current_ctx).
+  algorithm_state<A>(ctx).start_at(unlogged, c.seq, c.external);
   ctx.depth = 1;
   ctx.path = path_kind::stm;
   ctx.want_serial = false;

@@ -204,7 +204,7 @@ bool stm_body(F& body, result_slot<R>& out, thread_ctx& ctx, std::uint64_t t0) {
   auto& alg = algorithm_state<typename Tx::algorithm>(ctx);
   try {
     out.run(body, tx);
-    return alg.commit();
+    return alg.commit_tagged([&ctx] { return ctx.site->rec->id; });
   } catch (const tx_abort&) {
   } catch (...) {
     // A user exception escapes only from a consistent state: if the

@@ -80,16 +80,21 @@ class norec {
   // read log, so it cannot revalidate: when the snapshot moves it is doomed.
   void start(activity_slot* slot, std::uint32_t tag = ~0u, bool unlogged = false) noexcept {
     const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (N6)
-    start_at(slot, tag, unlogged, HYTM_LIKELY((s & 1) == 0) ? s : wait_even(),
+    bind(slot);
+    start_at(unlogged, HYTM_LIKELY((s & 1) == 0) ? s : wait_even(),
              g_norec.external.load(std::memory_order_acquire));
+    tag_ = tag;
   }
+  // The activity slot the owner's attempts run in, which a revalidation
+  // advances (A3).  The hybrid binds it once, when a thread claims its
+  // context (context.cpp): the slot is the thread's for as long as the
+  // context is, so start_at() stores nothing for it.
+  void bind(activity_slot* slot) noexcept { slot_ = slot; }
   // start() from a snapshot the caller loaded: seq even and then external,
   // both acquire (N6), after the slot was entered.  (The hybrid's start
-  // loads them once, for its stamp and for this.)
-  void start_at(activity_slot* slot, std::uint32_t tag, bool unlogged, std::uint64_t seq,
-                std::uint64_t external) noexcept {
-    slot_ = slot;
-    tag_ = tag;
+  // loads them once, for its stamp and for this.)  It names no writer:
+  // commit_tagged() does, for an attempt that writes.
+  void start_at(bool unlogged, std::uint64_t seq, std::uint64_t external) noexcept {
     doomed_ = false;
     unlogged_ = unlogged;
     conflict_addr_ = nullptr;
@@ -179,6 +184,17 @@ class norec {
       return false;
     }
     return commit_writer();
+  }
+  // commit() for a caller that names the writer (the tag its unlock
+  // publishes) only when there is a write to commit: tag() runs once, for
+  // a writer, so a read-only commit skips its loads (the hybrid's site id:
+  // three loads and a store of every read-only transaction before).
+  template <class TagFn>
+  bool commit_tagged(TagFn&& tag) {
+    if (doomed_) return false;
+    if (writes_.empty()) return true;
+    tag_ = tag();
+    return commit();
   }
   // Re-checks consistency now (before letting a user exception escape).
   HYTM_API bool validate() noexcept;

@@ -119,15 +119,17 @@ class orec {
   // unlogged mode: `unlogged` must be false.
   void start(activity_slot* slot, std::uint32_t tag = ~0u, bool unlogged = false) noexcept {
     const std::uint64_t s = g_norec.seq.load(std::memory_order_acquire);  // (O3)
-    start_at(slot, tag, unlogged, HYTM_LIKELY((s & 1) == 0) ? s : wait_even(),
+    bind(slot);
+    start_at(unlogged, HYTM_LIKELY((s & 1) == 0) ? s : wait_even(),
              g_norec.external.load(std::memory_order_acquire));
-  }
-  // start() from a snapshot the caller loaded, as NOrec's start_at() (O3).
-  void start_at(activity_slot* slot, std::uint32_t tag, bool unlogged, std::uint64_t seq,
-                std::uint64_t external) noexcept {
-    (void)unlogged;
-    slot_ = slot;
     tag_ = tag;
+  }
+  // As NOrec's bind().
+  void bind(activity_slot* slot) noexcept { slot_ = slot; }
+  // start() from a snapshot the caller loaded, as NOrec's start_at() (O3);
+  // the writer's tag comes with commit_tagged(), as NOrec's.
+  void start_at(bool unlogged, std::uint64_t seq, std::uint64_t external) noexcept {
+    (void)unlogged;
     doomed_ = false;
     conflict_addr_ = nullptr;
     snap_ = seq;
@@ -172,6 +174,14 @@ class orec {
   bool commit() {
     if (doomed_) return false;
     if (writes_.empty()) return true;  // consistent at its last snapshot
+    return commit_writer();
+  }
+  // NOrec's commit_tagged(): tag() only for a writer.
+  template <class TagFn>
+  bool commit_tagged(TagFn&& tag) {
+    if (doomed_) return false;
+    if (writes_.empty()) return true;
+    tag_ = tag();
     return commit_writer();
   }
   HYTM_API bool validate() noexcept;
