@@ -130,11 +130,13 @@ inline void count_committed_time(thread_ctx& ctx, path_kind p, std::uint64_t t0)
 // A: the software algorithm that ran the attempt (g_config.stm's).
 // Always inline: a frame of its own costs a dozen instructions, as many as
 // it runs.
+// `wrote`: the attempt buffered a write (!alg.read_only()); a caller that
+// knows it already passes it (an unlogged commit wrote nothing), so that
+// the counter, the quiescence and their tests fold away.
 template <class A = stm::norec>
-[[gnu::always_inline]] inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
+[[gnu::always_inline]] inline void stm_committed(thread_ctx& ctx, std::uint64_t t0, bool wrote) {
   site_local& site = *ctx.site;
   A& alg = algorithm_state<A>(ctx);
-  const bool wrote = !alg.read_only();
   if (HYTM_UNLIKELY(footprint_due(ctx))) sample_footprint(ctx, path_kind::stm);
   alg.rollback();  // the logs are spent
   software_leave(ctx);
@@ -144,6 +146,10 @@ template <class A = stm::norec>
   count_committed_time(ctx, path_kind::stm, t0);
   // A read-only commit unlinked nothing: no one to wait for.
   commit_done(ctx, wrote ? quiesce_after::stm_commit : quiesce_after::none);
+}
+template <class A = stm::norec>
+[[gnu::always_inline]] inline void stm_committed(thread_ctx& ctx, std::uint64_t t0) {
+  stm_committed<A>(ctx, t0, !algorithm_state<A>(ctx).read_only());
 }
 
 // serial_committed()'s case with nothing out of line to do: no footprint

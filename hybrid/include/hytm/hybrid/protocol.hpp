@@ -63,7 +63,7 @@ namespace detail {
 struct start_clocks {
   std::uint64_t seq, external;
 };
-inline start_clocks stamp_start(thread_ctx& ctx) noexcept {
+[[gnu::always_inline]] inline start_clocks stamp_start(thread_ctx& ctx) noexcept {
   std::uint64_t s = stm::g_norec.seq.load(std::memory_order_acquire);
   while (HYTM_UNLIKELY(s & 1)) {
     cpu_relax();

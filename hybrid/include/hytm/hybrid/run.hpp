@@ -245,11 +245,19 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
   const std::uint64_t t0 = attempt_start(ctx);
   const bool unlogged = how == software_start::unlogged;
   stm_attempt_start(ctx, unlogged);
-  const bool committed = unlogged ? stm_body<stm_ro_tx>(body, out, ctx, t0)
-                                  : stm_body<stm_tx>(body, out, ctx, t0);
   // Outside the try: an on_commit handler's exception leaves atomic() (R5).
-  if (committed) {
-    note_stm_commit(*ctx.site, unlogged, ctx.stm.read_only());
+  // Each kind of attempt has its own commit epilogue: an unlogged one that
+  // committed wrote nothing (norec::commit() refuses one with a buffered
+  // write), so its epilogue tests nothing about writes (read-only
+  // lookups: 12 instructions fewer, callgrind).
+  if (unlogged) {
+    if (stm_body<stm_ro_tx>(body, out, ctx, t0)) {
+      note_stm_commit(*ctx.site, true, true);
+      stm_committed(ctx, t0, false);
+      return true;
+    }
+  } else if (stm_body<stm_tx>(body, out, ctx, t0)) {
+    note_stm_commit(*ctx.site, false, ctx.stm.read_only());
     stm_committed(ctx, t0);
     return true;
   }

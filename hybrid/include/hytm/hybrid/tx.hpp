@@ -160,9 +160,10 @@ class tx_base {
   [[gnu::always_inline]] path_kind path() const noexcept { return ctx_->path; }
 
  protected:
-  explicit tx_base(thread_ctx& ctx) noexcept : ctx_(&ctx), gen_(++detail::t_tx_gen) {}
+  [[gnu::always_inline]] explicit tx_base(thread_ctx& ctx) noexcept
+      : ctx_(&ctx), gen_(++detail::t_tx_gen) {}
   // The attempt is over: a reference kept past it no longer matches.
-  ~tx_base() {
+  [[gnu::always_inline]] ~tx_base() {
     ++detail::t_tx_gen;
     ctx_->tx = nullptr;
   }
@@ -373,7 +374,9 @@ class stm_tx_on : public tx_bulk<stm_tx_on<A>> {
   // The store outlives the object on purpose: a plain store to a member in
   // a destructor is dead to the compiler (GCC's lifetime DSE removes it);
   // an atomic one is kept.
-  ~stm_tx_on() { std::atomic_ref<std::uint64_t>(snap_.seq).store(stm::norec::dead_seq, std::memory_order_relaxed); }
+  [[gnu::always_inline]] ~stm_tx_on() {
+    std::atomic_ref<std::uint64_t>(snap_.seq).store(stm::norec::dead_seq, std::memory_order_relaxed);
+  }
 
   // Inlined whole into the body: the fast path is a dozen instructions
   // (docs/stm.md), the rest is one call.
@@ -649,11 +652,14 @@ template <class Tx>
 struct tx_in_slot {
   static_assert(sizeof(Tx) <= sizeof(thread_ctx::tx_slots[0]) && alignof(Tx) <= 16);
   static_assert(sizeof(thread_ctx::tx_slots[0]) == 32 && thread_ctx::tx_slot_count == 64);
-  explicit tx_in_slot(thread_ctx& ctx) noexcept
+  // Always inline, like the rest of an attempt's start and end: a run()
+  // with several commit epilogues (run_stm) outgrows GCC's inlining budget,
+  // and a call here cost 3-4 instructions a transaction.
+  [[gnu::always_inline]] explicit tx_in_slot(thread_ctx& ctx) noexcept
       : tx(*::new (&ctx.tx_slots[0][0] + ((t_tx_gen + 1) & 0x7e) * 16) Tx(ctx)) {
     ctx.tx = &tx;
   }
-  ~tx_in_slot() { tx.~Tx(); }
+  [[gnu::always_inline]] ~tx_in_slot() { tx.~Tx(); }
   tx_in_slot(const tx_in_slot&) = delete;
   tx_in_slot& operator=(const tx_in_slot&) = delete;
   Tx& tx;
