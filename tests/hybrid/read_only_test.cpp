@@ -114,6 +114,38 @@ TEST_F(ReadOnly, ASiteLearnsAfterReadOnlyCommitsAndUnlearnsAtAStore) {
   EXPECT_EQ(kinds, std::vector<bool>{true});
 }
 
+// An unlogged commit does not clear the logs (epilogue.hpp, stm_committed):
+// they must be empty already, after a learnt site's lookups and after an
+// unlogged attempt that a store ended, whose logged retry wrote.
+TEST_F(ReadOnly, AnUnloggedCommitLeavesTheLogsEmpty) {
+  long x = 5;
+  long y = 7;
+  std::vector<bool> kinds;
+  const hytm::stm::norec& n = hytm::current_ctx().stm;
+  for (std::uint32_t i = 0; i <= hytm::detail::ro_learn; ++i)
+    at_site("ro.empty_logs", kinds, [&](auto& tx) { return tx.load(x) + tx.load(y); });
+  ASSERT_TRUE(kinds.back());
+  EXPECT_EQ(n.reads().size(), 0u);
+  EXPECT_TRUE(n.read_only());
+  // A store ends the unlogged attempt; the logged retry logs and writes.
+  kinds.clear();
+  at_site("ro.empty_logs", kinds, [&](auto& tx) {
+    tx.store(y, tx.load(x) + 1);
+    return 0L;
+  });
+  EXPECT_EQ(kinds, (std::vector<bool>{true, false}));
+  EXPECT_EQ(n.reads().size(), 0u);
+  EXPECT_TRUE(n.read_only());
+  // Learnt again, and read unlogged with the logs as they were left.
+  kinds.clear();
+  for (std::uint32_t i = 0; i <= 2 * hytm::detail::ro_learn; ++i)
+    at_site("ro.empty_logs", kinds, [&](auto& tx) { return tx.load(x) + tx.load(y); });
+  ASSERT_TRUE(kinds.back());
+  EXPECT_EQ(n.reads().size(), 0u);
+  EXPECT_TRUE(n.read_only());
+  EXPECT_EQ(y, 6);
+}
+
 TEST_F(ReadOnly, OffNeverAndAlwaysFirstAttempt) {
   long x = 1;
   std::vector<bool> kinds;

@@ -132,13 +132,18 @@ inline void count_committed_time(thread_ctx& ctx, path_kind p, std::uint64_t t0)
 // it runs.
 // `wrote`: the attempt buffered a write (!alg.read_only()); a caller that
 // knows it already passes it (an unlogged commit wrote nothing), so that
-// the counter, the quiescence and their tests fold away.
+// the counter, the quiescence and their tests fold away.  `logged`: false
+// for an unlogged attempt, whose read log and write set stayed empty (its
+// loads log nothing, its stores are refused before they buffer, and the
+// attempt before it left both empty): nothing to clear.  The test
+// ReadOnly.AnUnloggedCommitLeavesTheLogsEmpty holds that.
 template <class A = stm::norec>
-[[gnu::always_inline]] inline void stm_committed(thread_ctx& ctx, std::uint64_t t0, bool wrote) {
+[[gnu::always_inline]] inline void stm_committed(thread_ctx& ctx, std::uint64_t t0, bool wrote,
+                                                 bool logged = true) {
   site_local& site = *ctx.site;
   A& alg = algorithm_state<A>(ctx);
   if (HYTM_UNLIKELY(footprint_due(ctx))) sample_footprint(ctx, path_kind::stm);
-  alg.rollback();  // the logs are spent
+  if (logged) alg.rollback();  // the logs are spent
   software_leave(ctx);
   ctx.depth = 0;
   // One counter per commit (counters.hpp: stm_commits adds the read-only ones).

@@ -77,7 +77,7 @@ inline void note_stm_commit(site_local& s, bool unlogged, bool read_only) noexce
   if (!read_only) {
     s.ro_streak = 0;
   } else if (unlogged) {
-    s.ro_debt -= s.ro_debt != 0;
+    if (HYTM_UNLIKELY(s.ro_debt != 0)) --s.ro_debt;  // a store only when there is debt
   } else if (HYTM_UNLIKELY(++s.ro_streak >= (ro_learn << s.ro_shift))) {
     s.unlogged = g_config.read_only == read_only_mode::learn;
   }

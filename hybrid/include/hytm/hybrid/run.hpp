@@ -253,7 +253,7 @@ bool run_stm(F& body, result_slot<R>& out, thread_ctx& ctx, attempt_policy& pol,
   if (unlogged) {
     if (stm_body<stm_ro_tx>(body, out, ctx, t0)) {
       note_stm_commit(*ctx.site, true, true);
-      stm_committed(ctx, t0, false);
+      stm_committed(ctx, t0, false, false);
       return true;
     }
   } else if (stm_body<stm_tx>(body, out, ctx, t0)) {
@@ -295,6 +295,12 @@ bool run_serial(F& body, result_slot<R>& out, thread_ctx& ctx) {
   return true;
 }
 
+// Left to GCC's inlining, as are the attempt functions above.  Forcing
+// run() and its attempts inline into the caller was tried (2026-12-04, AMD
+// EPYC, hytm-bench --callgrind and the clock, docs/benchmarks.md): it moved
+// instructions between the paths (solo mode fewer, the software path more,
+// from register pressure in the caller's loop) and on the clock the
+// software path ran 10-15 % slower than with GCC's own choice.
 template <class F>
 result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   using R = result_t<F>;

@@ -163,10 +163,12 @@ class tx_base {
   [[gnu::always_inline]] explicit tx_base(thread_ctx& ctx) noexcept
       : ctx_(&ctx), gen_(++detail::t_tx_gen) {}
   // The attempt is over: a reference kept past it no longer matches.
-  [[gnu::always_inline]] ~tx_base() {
-    ++detail::t_tx_gen;
-    ctx_->tx = nullptr;
-  }
+  // ctx->tx is left as it is: it is read only by a nested transaction
+  // (joined(), at depth > 0), which an attempt begins only after storing
+  // its own tx there (tx_in_slot, or the C entry's), and a stale one would
+  // fail live() anyway.  A C transaction's tx outlives its end in the same
+  // way (tx_access::renew).
+  [[gnu::always_inline]] ~tx_base() { ++detail::t_tx_gen; }
   // One compare on every operation (R2), before anything else is read from
   // the object.  Reading gen_ is safe even for a stale reference: tx
   // objects live in the thread context's slots (detail::tx_in_slot).  A
@@ -670,9 +672,8 @@ struct tx_access {
   // A tx object that lives on in the thread's C transaction (c_api.cpp),
   // for the thread's next attempt: what destroying it and constructing it
   // again for the same thread does, the generation moved past every
-  // reference to the attempt before (~tx_base, then tx_base's constructor),
-  // but without ~tx_base's reset of ctx->tx, which the caller's store of
-  // ctx.tx makes dead.  Only for a type whose state is tx_base's, and an
+  // reference to the attempt before (~tx_base, then tx_base's constructor);
+  // the caller stores ctx.tx.  Only for a type whose state is tx_base's, and an
   // object made for this thread (a hytm_tx's are made with its context
   // and never rebound).
   template <class Tx>
