@@ -173,6 +173,10 @@ class norec {
   bool commit() {
     if (doomed_) return false;
     if (writes_.empty()) return true;
+    return commit_written();
+  }
+  // commit()'s case with a buffered write.
+  bool commit_written() {
     // An unlogged attempt never commits a write: with no read log, the
     // writer's check under the lock (seq_writer::changed_under_lock) would
     // find nothing changed after a hardware commit moved `external`, and
@@ -194,7 +198,7 @@ class norec {
     if (doomed_) return false;
     if (writes_.empty()) return true;
     tag_ = tag();
-    return commit();
+    return commit_written();
   }
   // Re-checks consistency now (before letting a user exception escape).
   HYTM_API bool validate() noexcept;
