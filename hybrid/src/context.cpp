@@ -175,6 +175,47 @@ const site_record* site_by_id(std::uint32_t id) {
   return id < r.by_id.size() ? r.by_id[id] : nullptr;
 }
 
+// The per-context table behind the cache (thread_ctx::site_index): open
+// addressing, linear probing, a power-of-two size at most half full.  Only
+// the owner thread reads and writes it (site_slow runs on the thread that
+// starts the transaction); a context adopted by another thread keeps it,
+// with the site_local objects it names, which are never freed.
+struct site_index {
+  struct entry {
+    const void* key = nullptr;  // null: empty (a null key never reaches the table)
+    std::uint32_t line = 0, column = 0;
+    site_local* site = nullptr;
+  };
+  std::vector<entry> slots = std::vector<entry>(64);
+  std::size_t used = 0;
+
+  std::size_t home(const void* key, std::uint32_t line, std::uint32_t column) const noexcept {
+    std::uint64_t h = reinterpret_cast<std::uintptr_t>(key);
+    h ^= (std::uint64_t{line} << 32 | column) * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> 32) & (slots.size() - 1);
+  }
+  site_local* find(const void* key, std::uint32_t line, std::uint32_t column) const noexcept {
+    for (std::size_t i = home(key, line, column);; i = (i + 1) & (slots.size() - 1)) {
+      const entry& e = slots[i];
+      if (e.key == nullptr) return nullptr;
+      if (e.key == key && e.line == line && e.column == column) return e.site;
+    }
+  }
+  void insert(const void* key, std::uint32_t line, std::uint32_t column, site_local* s) {
+    if (2 * (used + 1) > slots.size()) {
+      std::vector<entry> old(2 * slots.size());
+      old.swap(slots);
+      used = 0;
+      for (const entry& e : old)
+        if (e.key != nullptr) insert(e.key, e.line, e.column, e.site);
+    }
+    std::size_t i = home(key, line, column);
+    while (slots[i].key != nullptr) i = (i + 1) & (slots.size() - 1);
+    slots[i] = {key, line, column, s};
+    ++used;
+  }
+};
+
 namespace detail {
 
 static const site_record* intern(const void* key, std::uint32_t line, std::uint32_t column,
@@ -212,12 +253,35 @@ static const site_record* intern(const void* key, std::uint32_t line, std::uint3
   return rec;
 }
 
+site_local& site_first_seen(thread_ctx& ctx, const void* key, std::uint32_t line,
+                            std::uint32_t column, const char* file, const char* function);
+
 // The cache entry is keyed on `key` alone where source_location is a
 // pointer (site_for(), run.hpp).  A library unloaded and another loaded at
 // its address could inherit its sites' entries: statistics and policy state
 // under the wrong site, nothing else.
 site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std::uint32_t column,
                       const char* file, const char* function) {
+  // What the cache entry holds for this site, and the index's key.
+  const std::uint32_t l = file ? line : 0, c = file ? column : ~0u;
+  if (ctx.site_index == nullptr) ctx.site_index = new site_index;
+  site_local* s = key != nullptr ? ctx.site_index->find(key, l, c) : nullptr;
+  if (HYTM_LIKELY(s != nullptr)) {
+    ctx.cache[thread_ctx::cache_slot(key)] = {key, l, c, s};
+    return *s;
+  }
+  s = &site_first_seen(ctx, key, line, column, file, function);
+  ctx.site_index->insert(key, l, c, s);
+  ctx.cache[thread_ctx::cache_slot(key)] = {key, l, c, s};
+  return *s;
+}
+
+// A site this context has not met: the process's registry names it (the
+// same record for every thread), and the context's site_local for it is
+// made if the thread never ran it under another key (an inline function's
+// site may have one per translation unit, run.hpp).
+site_local& site_first_seen(thread_ctx& ctx, const void* key, std::uint32_t line,
+                            std::uint32_t column, const char* file, const char* function) {
   const site_record* rec = intern(key, line, column, file, function);
   site_local* s = rec->id < ctx.sites.size() ? ctx.sites[rec->id] : nullptr;
   if (!s) {
@@ -231,7 +295,6 @@ site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std:
     ctx.cost_calm = 0;
   }
   static_assert(thread_ctx::cache_size == 64, "cache_slot() keeps 6 bits");
-  ctx.cache[thread_ctx::cache_slot(key)] = {key, file ? line : 0, file ? column : ~0u, s};
   return *s;
 }
 

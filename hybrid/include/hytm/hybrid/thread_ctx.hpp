@@ -49,6 +49,8 @@ struct savepoint {
 // Cache-line aligned, so that no other object shares the lines a hardware
 // attempt writes (depth, flags): a write by another thread to a neighbour
 // would abort the attempt.
+struct site_index;  // context.cpp
+
 struct alignas(cache_line) thread_ctx {
   thread_ctx* next = nullptr;  // registry list; immutable once published
   std::atomic<bool> claimed{false};
@@ -158,6 +160,13 @@ struct alignas(cache_line) thread_ctx {
   // from cost_calm_after on, the thread times one transaction in 32 rather
   // than 8 (draw_timed).  A new site sets it to 0.
   std::uint8_t cost_calm = 0;
+  // Every call site this context has met, by its cache key (context.cpp,
+  // site_slow): the cache above is direct-mapped, so two hot sites that
+  // share a slot evict each other at every start, and the one that missed
+  // is found here, with no lock and no string, instead of in the process's
+  // registry (a std::string built, a mutex every thread takes, a map).
+  // The library's own table; last, like the members above.
+  hytm::site_index* site_index = nullptr;
 };
 
 namespace detail {
