@@ -299,8 +299,8 @@ bool run_serial(F& body, result_slot<R>& out, thread_ctx& ctx) {
 // run() and its attempts inline into the caller was tried (2026-12-04, AMD
 // EPYC, hytm-bench --callgrind and the clock, docs/benchmarks.md): it moved
 // instructions between the paths (solo mode fewer, the software path more,
-// from register pressure in the caller's loop) and on the clock the
-// software path ran 10-15 % slower than with GCC's own choice.
+// from register pressure in the caller's loop), and on the clock software
+// hash-set lookups ran about 13 % slower than with GCC's own choice.
 template <class F>
 result_t<F> run(F& body, thread_ctx& ctx, site_local& site) {
   using R = result_t<F>;
