@@ -266,12 +266,11 @@ site_local& site_slow(thread_ctx& ctx, const void* key, std::uint32_t line, std:
   const std::uint32_t l = file ? line : 0, c = file ? column : ~0u;
   if (ctx.site_index == nullptr) ctx.site_index = new site_index;
   site_local* s = key != nullptr ? ctx.site_index->find(key, l, c) : nullptr;
-  if (HYTM_LIKELY(s != nullptr)) {
-    ctx.cache[thread_ctx::cache_slot(key)] = {key, l, c, s};
-    return *s;
+  if (s == nullptr) {
+    s = &site_first_seen(ctx, key, line, column, file, function);
+    ctx.site_index->insert(key, l, c, s);
   }
-  s = &site_first_seen(ctx, key, line, column, file, function);
-  ctx.site_index->insert(key, l, c, s);
+  static_assert(thread_ctx::cache_size == 64, "cache_slot() keeps 6 bits");
   ctx.cache[thread_ctx::cache_slot(key)] = {key, l, c, s};
   return *s;
 }
@@ -294,7 +293,6 @@ site_local& site_first_seen(thread_ctx& ctx, const void* key, std::uint32_t line
     // only at its short timing interval (draw_timed).
     ctx.cost_calm = 0;
   }
-  static_assert(thread_ctx::cache_size == 64, "cache_slot() keeps 6 bits");
   return *s;
 }
 

@@ -170,13 +170,19 @@ class norec {
   // Commits.  False: aborted (reason in last_abort()), nothing written.
   // Inline for read-only attempts, which have nothing to do: consistent at
   // their last snapshot, their serialization point.
+  // The writer is named by the tag start() was given.
   bool commit() {
+    return commit_tagged([this] { return tag_; });
+  }
+  // commit() for a caller that names the writer (the tag its unlock
+  // publishes) only when there is a write to commit: tag() runs once, for
+  // a writer, so a read-only commit skips its loads (the hybrid's site id:
+  // three loads and a store of every read-only transaction before).
+  template <class TagFn>
+  bool commit_tagged(TagFn&& tag) {
     if (doomed_) return false;
     if (writes_.empty()) return true;
-    return commit_written();
-  }
-  // commit()'s case with a buffered write.
-  bool commit_written() {
+    tag_ = tag();
     // An unlogged attempt never commits a write: with no read log, the
     // writer's check under the lock (seq_writer::changed_under_lock) would
     // find nothing changed after a hardware commit moved `external`, and
@@ -188,17 +194,6 @@ class norec {
       return false;
     }
     return commit_writer();
-  }
-  // commit() for a caller that names the writer (the tag its unlock
-  // publishes) only when there is a write to commit: tag() runs once, for
-  // a writer, so a read-only commit skips its loads (the hybrid's site id:
-  // three loads and a store of every read-only transaction before).
-  template <class TagFn>
-  bool commit_tagged(TagFn&& tag) {
-    if (doomed_) return false;
-    if (writes_.empty()) return true;
-    tag_ = tag();
-    return commit_written();
   }
   // Re-checks consistency now (before letting a user exception escape).
   HYTM_API bool validate() noexcept;

@@ -171,16 +171,15 @@ class orec {
     writes_.put(p, k, v);
   }
 
+  // The writer is named by the tag start() was given.
   bool commit() {
-    if (doomed_) return false;
-    if (writes_.empty()) return true;  // consistent at its last snapshot
-    return commit_writer();
+    return commit_tagged([this] { return tag_; });
   }
   // NOrec's commit_tagged(): tag() only for a writer.
   template <class TagFn>
   bool commit_tagged(TagFn&& tag) {
     if (doomed_) return false;
-    if (writes_.empty()) return true;
+    if (writes_.empty()) return true;  // consistent at its last snapshot
     tag_ = tag();
     return commit_writer();
   }
